@@ -1,0 +1,139 @@
+/**
+ * The Prometheus configuration file, as Sextant understands it after parsing and applying defaults.
+ * Durations are milliseconds. Field names follow the YAML where practical, in camelCase.
+ */
+
+export type RelabelAction =
+  | 'replace'
+  | 'keep'
+  | 'drop'
+  | 'keepequal'
+  | 'dropequal'
+  | 'hashmod'
+  | 'labelmap'
+  | 'labeldrop'
+  | 'labelkeep'
+  | 'lowercase'
+  | 'uppercase';
+
+export interface RelabelConfig {
+  sourceLabels: string[];
+  separator: string; // default ';'
+  regex: string; // default '(.*)', anchored when applied
+  modulus: number; // hashmod only
+  targetLabel: string;
+  replacement: string; // default '$1'
+  action: RelabelAction; // default 'replace'
+}
+
+export interface BasicAuth {
+  username: string;
+  password?: string;
+  passwordFile?: string;
+}
+
+export interface TLSConfig {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
+  insecureSkipVerify: boolean;
+}
+
+/** What an outgoing HTTP client needs (scrape, remote_write, alertmanager). */
+export interface HTTPClientConfig {
+  basicAuth?: BasicAuth;
+  bearerToken?: string;
+  bearerTokenFile?: string;
+  tlsConfig?: TLSConfig;
+}
+
+export interface StaticConfig {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+export interface FileSDConfig {
+  files: string[]; // globs, resolved relative to the config file's directory
+  refreshInterval: number; // default 5m
+}
+
+export interface ScrapeConfig extends HTTPClientConfig {
+  jobName: string;
+  scrapeInterval: number;
+  scrapeTimeout: number;
+  metricsPath: string; // default /metrics
+  scheme: 'http' | 'https';
+  params: Record<string, string[]>;
+  honorLabels: boolean;
+  honorTimestamps: boolean; // default true
+  sampleLimit: number; // 0 = none
+  staticConfigs: StaticConfig[];
+  fileSdConfigs: FileSDConfig[];
+  relabelConfigs: RelabelConfig[];
+  metricRelabelConfigs: RelabelConfig[];
+}
+
+export interface QueueConfig {
+  capacity: number;
+  maxShards: number;
+  minShards: number;
+  maxSamplesPerSend: number;
+  batchSendDeadline: number;
+  minBackoff: number;
+  maxBackoff: number;
+}
+
+export interface RemoteWriteConfig extends HTTPClientConfig {
+  url: string;
+  name: string;
+  remoteTimeout: number;
+  headers: Record<string, string>;
+  writeRelabelConfigs: RelabelConfig[];
+  queueConfig: QueueConfig;
+}
+
+export interface AlertmanagerConfig extends HTTPClientConfig {
+  scheme: 'http' | 'https';
+  pathPrefix: string;
+  timeout: number;
+  apiVersion: 'v2';
+  staticConfigs: StaticConfig[];
+  fileSdConfigs: FileSDConfig[];
+  relabelConfigs: RelabelConfig[];
+}
+
+export interface GlobalConfig {
+  scrapeInterval: number; // default 1m
+  scrapeTimeout: number; // default 10s
+  evaluationInterval: number; // default 1m
+  externalLabels: Record<string, string>;
+}
+
+export interface PrometheusConfig {
+  global: GlobalConfig;
+  scrapeConfigs: ScrapeConfig[];
+  ruleFiles: string[]; // globs, resolved relative to the config file's directory
+  alerting: {
+    alertRelabelConfigs: RelabelConfig[];
+    alertmanagers: AlertmanagerConfig[];
+  };
+  remoteWrite: RemoteWriteConfig[];
+  /** The file it was read from (absolute), or undefined for the built-in default. */
+  sourceFile?: string;
+  /** The original YAML text, for /api/v1/status/config. */
+  original: string;
+}
+
+/** A config error that names where it is. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly file: string | undefined,
+    readonly line: number | undefined,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
