@@ -1,0 +1,133 @@
+/**
+ * The `sextant` command: `serve` runs the server, `check config` validates a Prometheus configuration file.
+ * Flags keep Prometheus's names where Prometheus has one, so existing deployment habits carry over.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startSextant } from '../server/sextant.js';
+import { checkConfig } from '../config/check.js';
+import { parsePromDuration } from '../metrics/api/params.js';
+
+const USAGE = `Usage:
+  sextant serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--log-level LEVEL]
+                [--retention.time DURATION] [--retention.size BYTES] [--storage.out-of-order-window DURATION]
+                [--query.lookback-delta DURATION] [--query.max-samples N] [--query.timeout DURATION]
+  sextant check config FILE...
+
+serve     Runs Sextant: every API and the web UI on one port (default 127.0.0.1:7070).
+check     Validates Prometheus configuration files without starting.
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`sextant: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function durationFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parsePromDuration(value);
+  if (ms === undefined) fail(`--${name}: not a duration: ${JSON.stringify(value)} (use e.g. 15d, 12h, 5m)`);
+  return ms;
+}
+
+function sizeFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i.exec(value);
+  if (!m) fail(`--${name}: not a size: ${JSON.stringify(value)} (use e.g. 512MB, 10GB)`);
+  const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+  return Math.round(Number(m[1]) * units[(m[2] ?? 'b').toLowerCase()]);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string', default: './data' },
+      listen: { type: 'string', default: '127.0.0.1:7070' },
+      'log-level': { type: 'string', default: 'info' },
+      'retention.time': { type: 'string' },
+      'retention.size': { type: 'string' },
+      'storage.out-of-order-window': { type: 'string' },
+      'query.lookback-delta': { type: 'string' },
+      'query.max-samples': { type: 'string' },
+      'query.timeout': { type: 'string' },
+    },
+  });
+  const maxSamples = values['query.max-samples'] === undefined ? undefined : Number(values['query.max-samples']);
+  if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples > 0)) fail('--query.max-samples must be a positive integer');
+  const sextant = await startSextant({
+    configFile: values.config ? resolve(values.config) : undefined,
+    dataDir: resolve(values['data-dir'] as string),
+    listen: values.listen as string,
+    logLevel: values['log-level'],
+    retentionTimeMs: durationFlag(values['retention.time'], 'retention.time'),
+    retentionSizeBytes: sizeFlag(values['retention.size'], 'retention.size'),
+    outOfOrderWindowMs: durationFlag(values['storage.out-of-order-window'], 'storage.out-of-order-window'),
+    lookbackDeltaMs: durationFlag(values['query.lookback-delta'], 'query.lookback-delta'),
+    queryMaxSamples: maxSamples,
+    queryTimeoutMs: durationFlag(values['query.timeout'], 'query.timeout'),
+  });
+  process.stdout.write(`\n  Sextant is running: open ${sextant.url}/ in your browser\n\n`);
+  process.on('SIGHUP', () => {
+    sextant.reload().catch(() => undefined); // the failure is logged; the running configuration stays
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    sextant.logger.info({ signal }, 'shutting down');
+    sextant.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        sextant.logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function check(argv: string[]): Promise<void> {
+  const [what, ...files] = argv;
+  if (what !== 'config' || files.length === 0) fail('usage: sextant check config FILE...');
+  let ok = true;
+  for (const file of files) {
+    const res = await checkConfig(resolve(file));
+    process.stdout.write(`Checking ${file}\n`);
+    for (const m of res.messages) process.stdout.write(`  ${m}\n`);
+    if (res.ok) process.stdout.write(` SUCCESS: ${file} is valid prometheus config file syntax\n`);
+    else {
+      process.stdout.write(` FAILED: ${file}\n`);
+      ok = false;
+    }
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+      case undefined:
+        return await serve(rest);
+      case 'check':
+        return await check(rest);
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        fail(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') fail(e.message);
+    process.stderr.write(`sextant: ${e.message}\n`);
+    process.exit(1);
+  }
+}
