@@ -1,0 +1,313 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RelabelConfig } from '../config/types.js';
+import { labelsFromRecord, labelsToRecord } from './labels.js';
+import { compileAnchoredRe2, compileRelabelConfigs, expandTemplate, relabel } from './relabel.js';
+
+function rc(partial: Partial<RelabelConfig>): RelabelConfig {
+  return {
+    sourceLabels: [],
+    separator: ';',
+    regex: '(.*)',
+    modulus: 0,
+    targetLabel: '',
+    replacement: '$1',
+    action: 'replace',
+    ...partial,
+  };
+}
+
+interface Case {
+  name: string;
+  input: Record<string, string>;
+  configs: Partial<RelabelConfig>[];
+  output?: Record<string, string>; // undefined = dropped
+}
+
+// Cases follow Prometheus 2.42's model/relabel/relabel_test.go plus Go regexp.Expand corner cases.
+const cases: Case[] = [
+  {
+    name: 'replace with ${1} twice',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    configs: [{ sourceLabels: ['a'], regex: 'f(.*)', targetLabel: 'd', replacement: 'ch${1}-ch${1}' }],
+    output: { a: 'foo', b: 'bar', c: 'baz', d: 'choo-choo' },
+  },
+  {
+    name: 'chained replaces over joined sources',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    configs: [
+      { sourceLabels: ['a', 'b'], regex: 'f(.*);(.*)r', targetLabel: 'a', replacement: 'b${1}${2}m' },
+      { sourceLabels: ['c', 'a'], regex: '(b).*b(.*)ba(.*)', targetLabel: 'd', replacement: '$1$2$2$3' },
+    ],
+    output: { a: 'boobam', b: 'bar', c: 'baz', d: 'boooom' },
+  },
+  {
+    name: 'drop stops processing',
+    input: { a: 'foo' },
+    configs: [
+      { sourceLabels: ['a'], regex: '.*o.*', action: 'drop' },
+      { sourceLabels: ['a'], regex: 'f(.*)', targetLabel: 'd', replacement: 'ch$1-ch$1' },
+    ],
+  },
+  {
+    name: 'replace from a middle group',
+    input: { a: 'abc' },
+    configs: [{ sourceLabels: ['a'], regex: '.*(b).*', targetLabel: 'd' }],
+    output: { a: 'abc', d: 'b' },
+  },
+  {
+    name: 'drop no match keeps',
+    input: { a: 'foo' },
+    configs: [{ sourceLabels: ['a'], regex: 'no-match', action: 'drop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'drop regex is anchored',
+    input: { a: 'foo' },
+    configs: [{ sourceLabels: ['a'], regex: 'f|o', action: 'drop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'keep no match drops',
+    input: { a: 'foo' },
+    configs: [{ sourceLabels: ['a'], regex: 'no-match', action: 'keep' }],
+  },
+  {
+    name: 'keep match keeps',
+    input: { a: 'foo' },
+    configs: [{ sourceLabels: ['a'], regex: 'f.*', action: 'keep' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'replace without match does nothing',
+    input: { a: 'boo' },
+    configs: [{ sourceLabels: ['a'], regex: 'f', targetLabel: 'b', replacement: 'bar' }],
+    output: { a: 'boo' },
+  },
+  {
+    name: 'hashmod md5 (Prometheus test vector)',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    configs: [{ sourceLabels: ['c'], targetLabel: 'd', action: 'hashmod', modulus: 1000 }],
+    output: { a: 'foo', b: 'bar', c: 'baz', d: '976' },
+  },
+  {
+    name: 'hashmod with newline (Prometheus test vector)',
+    input: { a: 'foo\nbar' },
+    configs: [{ sourceLabels: ['a'], targetLabel: 'b', action: 'hashmod', modulus: 1000 }],
+    output: { a: 'foo\nbar', b: '734' },
+  },
+  {
+    name: 'labelmap with ${1}',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    configs: [{ regex: '(b.*)', replacement: 'bar_${1}', action: 'labelmap' }],
+    output: { a: 'foo', b1: 'bar', b2: 'baz', bar_b1: 'bar', bar_b2: 'baz' },
+  },
+  {
+    name: 'labelmap meta labels',
+    input: { a: 'foo', __meta_my_bar: 'aaa', __meta_my_baz: 'bbb', __meta_other: 'ccc' },
+    configs: [{ regex: '__meta_(my.*)', replacement: '${1}', action: 'labelmap' }],
+    output: {
+      a: 'foo',
+      __meta_my_bar: 'aaa',
+      __meta_my_baz: 'bbb',
+      __meta_other: 'ccc',
+      my_bar: 'aaa',
+      my_baz: 'bbb',
+    },
+  },
+  {
+    name: 'target label from a group',
+    input: { a: 'some-name-value' },
+    configs: [{ sourceLabels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${2}', targetLabel: '${1}' }],
+    output: { a: 'some-name-value', name: 'value' },
+  },
+  {
+    name: 'empty replacement sets nothing',
+    input: { a: 'some-name-value' },
+    configs: [{ sourceLabels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${3}', targetLabel: '${1}' }],
+    output: { a: 'some-name-value' },
+  },
+  {
+    name: 'invalid expanded target names are skipped',
+    input: { a: 'some-name-value' },
+    configs: [
+      { sourceLabels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', targetLabel: '${3}' },
+      { sourceLabels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', targetLabel: '0${3}' },
+      { sourceLabels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', targetLabel: '-${3}' },
+    ],
+    output: { a: 'some-name-value' },
+  },
+  {
+    name: 'real-life sd tags',
+    input: { __meta_sd_tags: 'path:/secret,job:some-job,label:foo=bar' },
+    configs: [
+      { sourceLabels: ['__meta_sd_tags'], regex: '(?:.+,|^)path:(/[^,]+).*', replacement: '${1}', targetLabel: '__metrics_path__' },
+      { sourceLabels: ['__meta_sd_tags'], regex: '(?:.+,|^)job:([^,]+).*', replacement: '${1}', targetLabel: 'job' },
+      { sourceLabels: ['__meta_sd_tags'], regex: '(?:.+,|^)label:([^=]+)=([^,]+).*', replacement: '${2}', targetLabel: '${1}' },
+    ],
+    output: {
+      __meta_sd_tags: 'path:/secret,job:some-job,label:foo=bar',
+      __metrics_path__: '/secret',
+      job: 'some-job',
+      foo: 'bar',
+    },
+  },
+  {
+    name: 'labelkeep',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    configs: [{ regex: '(b.*)', action: 'labelkeep' }],
+    output: { b1: 'bar', b2: 'baz' },
+  },
+  {
+    name: 'labeldrop',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    configs: [{ regex: '(b.*)', action: 'labeldrop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'uppercase and lowercase',
+    input: { foo: 'bAr123Foo' },
+    configs: [
+      { sourceLabels: ['foo'], action: 'uppercase', targetLabel: 'foo_uppercase' },
+      { sourceLabels: ['foo'], action: 'lowercase', targetLabel: 'foo_lowercase' },
+    ],
+    output: { foo: 'bAr123Foo', foo_lowercase: 'bar123foo', foo_uppercase: 'BAR123FOO' },
+  },
+  {
+    name: 'keepequal equal keeps',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    configs: [{ sourceLabels: ['__tmp_port'], action: 'keepequal', targetLabel: '__port1' }],
+    output: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+  },
+  {
+    name: 'dropequal equal drops',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    configs: [{ sourceLabels: ['__tmp_port'], action: 'dropequal', targetLabel: '__port1' }],
+  },
+  {
+    name: 'dropequal unequal keeps',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    configs: [{ sourceLabels: ['__tmp_port'], action: 'dropequal', targetLabel: '__port2' }],
+    output: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+  },
+  {
+    name: 'keepequal unequal drops',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    configs: [{ sourceLabels: ['__tmp_port'], action: 'keepequal', targetLabel: '__port2' }],
+  },
+  {
+    name: 'keepequal compares against a missing label as empty',
+    input: { a: '' },
+    configs: [{ sourceLabels: ['missing'], action: 'keepequal', targetLabel: 'other_missing' }],
+    output: {},
+  },
+  {
+    name: 'replacement that expands empty deletes the (unexpanded) target label',
+    input: { a: 'x', b: 'old' },
+    configs: [{ sourceLabels: ['a'], regex: '(x)(y)?', targetLabel: 'b', replacement: '$2' }],
+    output: { a: 'x' },
+  },
+  {
+    name: 'static replacement without source labels',
+    input: { a: 'x' },
+    configs: [{ targetLabel: 'cluster', replacement: 'dev' }],
+    output: { a: 'x', cluster: 'dev' },
+  },
+  {
+    name: 'named groups and $name (Go Expand)',
+    input: { addr: 'host:9100' },
+    configs: [{ sourceLabels: ['addr'], regex: '(?P<host>[^:]+):(?P<port>\\d+)', targetLabel: 'h', replacement: '$host/${port}' }],
+    output: { addr: 'host:9100', h: 'host/9100' },
+  },
+  {
+    name: '$1x is the group named "1x" (empty), $$ is a dollar',
+    input: { a: 'foo' },
+    configs: [{ sourceLabels: ['a'], targetLabel: 'b', replacement: '$1x|$$1|${1}x' }],
+    output: { a: 'foo', b: '|$1|foox' },
+  },
+  {
+    name: 'dot does not match newline (RE2 default)',
+    input: { a: 'foo\nbar' },
+    configs: [{ sourceLabels: ['a'], targetLabel: 'b' }],
+    output: { a: 'foo\nbar' },
+  },
+  {
+    name: 'leading (?i) flag',
+    input: { a: 'FOO' },
+    configs: [{ sourceLabels: ['a'], regex: '(?i)foo', action: 'keep' }],
+    output: { a: 'FOO' },
+  },
+  {
+    name: 'address rewrite from the kubernetes example',
+    input: { __address__: '10.0.0.1:80', __meta_kubernetes_pod_annotation_prometheus_io_port: '9102' },
+    configs: [
+      {
+        sourceLabels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+        regex: '(.+?)(\\:\\d+)?;(\\d+)',
+        replacement: '$1:$3',
+        targetLabel: '__address__',
+      },
+    ],
+    output: { __address__: '10.0.0.1:9102', __meta_kubernetes_pod_annotation_prometheus_io_port: '9102' },
+  },
+  {
+    name: 'hashmod then keep then labeldrop',
+    input: { __address__: '10.132.183.40:80' },
+    configs: [
+      { sourceLabels: ['__address__'], targetLabel: '__tmp_hash', modulus: 3, action: 'hashmod' },
+      { sourceLabels: ['__tmp_hash'], regex: '^1$', action: 'keep' },
+      { regex: '__tmp_hash', action: 'labeldrop' },
+    ],
+    output: { __address__: '10.132.183.40:80' },
+  },
+];
+
+for (const c of cases) {
+  test(`relabel: ${c.name}`, () => {
+    const input = labelsFromRecord(c.input);
+    const configs = c.configs.map(rc);
+    const out = relabel(input, configs);
+    if (c.output === undefined) {
+      assert.equal(out, undefined);
+    } else {
+      assert.ok(out, 'expected the labels to be kept');
+      assert.deepEqual(labelsToRecord(out), c.output);
+      const names = out.map((l) => l.name);
+      assert.deepEqual(names, [...names].sort(), 'output must be sorted');
+    }
+    // Precompiled configs behave identically.
+    assert.deepEqual(relabel(input, compileRelabelConfigs(configs)), out);
+  });
+}
+
+test('relabel returns the input object when nothing changed', () => {
+  const input = labelsFromRecord({ a: 'b' });
+  assert.equal(relabel(input, [rc({ sourceLabels: ['a'], regex: 'b', action: 'keep' })]), input);
+});
+
+test('hashmod uses the last 8 bytes of md5, big-endian', () => {
+  // md5("baz") = 73feffa4b7f6bb68e44cf984c85f6e88; 0xe44cf984c85f6e88 % 1000 = 976.
+  assert.equal((0xe44cf984c85f6e88n % 1000n).toString(), '976');
+  const out = relabel(labelsFromRecord({ c: 'baz' }), [rc({ sourceLabels: ['c'], targetLabel: 'd', action: 'hashmod', modulus: 1 << 30 })]);
+  assert.equal(labelsToRecord(out!).d, (0xe44cf984c85f6e88n % BigInt(1 << 30)).toString());
+});
+
+test('RE2 constructs JavaScript lacks or has extra', () => {
+  assert.throws(() => compileAnchoredRe2('foo(?=bar)'), /error parsing regexp/);
+  assert.throws(() => compileAnchoredRe2('(a)\\1'), /error parsing regexp/);
+  assert.throws(() => compileAnchoredRe2('(unclosed'), /error parsing regexp/);
+  assert.ok(compileAnchoredRe2('[[:digit:]]+').test('123'));
+  assert.ok(!compileAnchoredRe2('[[:digit:]]+').test('12a'));
+  assert.ok(compileAnchoredRe2('\\Qa.b\\E').test('a.b'));
+  assert.ok(!compileAnchoredRe2('\\Qa.b\\E').test('axb'));
+  assert.ok(compileAnchoredRe2('[]a]+').test(']a'));
+  assert.ok(compileAnchoredRe2('a|b').test('b'));
+  assert.ok(!compileAnchoredRe2('a|b').test('ab'));
+});
+
+test('expandTemplate matches Go regexp.Expand', () => {
+  const m = /^(?:(?<x>a)(b)?)$/.exec('a')!;
+  assert.equal(expandTemplate('[$1][$2][$x][${x}][$0][$01][$]', m), '[a][][a][a][a][][$]');
+  assert.equal(expandTemplate('${1', m), '${1');
+  assert.equal(expandTemplate('no dollars', m), 'no dollars');
+});
