@@ -126,10 +126,10 @@ test('decodes faster than protobufjs', () => {
   }
   const buf = encodeWriteRequest(series);
   const time = (fn: () => void): number => {
-    for (let i = 0; i < 5; i++) fn();
+    for (let i = 0; i < 40; i++) fn();
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 20; i++) fn();
-    return Number(process.hrtime.bigint() - t0) / 20 / 1e6;
+    for (let i = 0; i < 100; i++) fn();
+    return Number(process.hrtime.bigint() - t0) / 100 / 1e6;
   };
   const mine = time(() => decodeWriteRequest(buf));
   const pbjs = time(() => WriteRequest.toObject(WriteRequest.decode(buf), { longs: Number }));

@@ -169,33 +169,38 @@ class Cursor {
   }
 }
 
-/** Short ASCII strings (almost all label names and values) are built directly; V8 makes that cheaper than TextDecoder. */
+/**
+ * Label names and values repeat across series and requests, so short strings are interned: a small
+ * direct-mapped cache keyed by a hash of the bytes. A hit costs a byte compare and returns a shared string,
+ * which is cheaper than building one and keeps the receiver's heap small.
+ */
+const INTERN_SIZE = 8192;
+const internBytes: (Uint8Array | undefined)[] = new Array(INTERN_SIZE);
+const internStrings: string[] = new Array(INTERN_SIZE);
+const INTERN_MAX_LEN = 64;
+
 function decodeString(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n === 0) return '';
-  if (n <= 32) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (buf[i] >= 0x80) {
-        ascii = false;
+  if (n > INTERN_MAX_LEN) return utf8.decode(buf.subarray(start, end));
+  let h = 0x811c9dc5 ^ n;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  const slot = (h >>> 0) & (INTERN_SIZE - 1);
+  const cached = internBytes[slot];
+  if (cached !== undefined && cached.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (cached[i] !== buf[start + i]) {
+        same = false;
         break;
       }
     }
-    if (ascii) {
-      switch (n) {
-        case 1:
-          return String.fromCharCode(buf[start]);
-        case 2:
-          return String.fromCharCode(buf[start], buf[start + 1]);
-        default: {
-          let s = '';
-          for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
-          return s;
-        }
-      }
-    }
+    if (same) return internStrings[slot];
   }
-  return utf8.decode(buf.subarray(start, end));
+  const s = utf8.decode(buf.subarray(start, end));
+  internBytes[slot] = buf.slice(start, end);
+  internStrings[slot] = s;
+  return s;
 }
 
 function expectWireType(field: string, got: number, want: number): void {
