@@ -1,0 +1,10 @@
+export { parseExposition, parseExpositionFloat, formatFromContentType } from './parser.js';
+export {
+  ParseError,
+  type Exemplar,
+  type ExpositionFormat,
+  type MetricMetadata,
+  type MetricType,
+  type ParsedSample,
+  type ParseResult,
+} from './types.js';
