@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry, type OpenMetricsContentType } from 'prom-client';
 import { startNodeExporter } from '../../../test/peers/node-exporter.js';
 import { startPrometheus } from '../../../test/peers/prometheus.js';
 import { getLabel } from '../labels.js';
@@ -61,7 +61,7 @@ test('Prometheus 2.42 /metrics parses without errors in both negotiations', asyn
 });
 
 test('prom-client OpenMetrics output with exemplars and _created', async () => {
-  const registry = new Registry();
+  const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const c = new Counter({ name: 'jobs_total', help: 'Jobs "done"', labelNames: ['queue'], registers: [registry], enableExemplars: true });
   c.inc({ labels: { queue: 'a\\b' }, value: 2, exemplarLabels: { traceId: 'abc123' } });
