@@ -60,10 +60,10 @@ test('Prometheus 2.42 /metrics parses without errors in both negotiations', asyn
   }
 });
 
-test('prom-client OpenMetrics output with exemplars and _created', async () => {
+test('prom-client OpenMetrics output with exemplars', async () => {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const c = new Counter({ name: 'jobs_total', help: 'Jobs "done"', labelNames: ['queue'], registers: [registry], enableExemplars: true });
+  const c = new Counter({ name: 'jobs_total', help: 'Jobs "done"', labelNames: ['queue', 'traceId'] as const, registers: [registry], enableExemplars: true });
   c.inc({ labels: { queue: 'a\\b' }, value: 2, exemplarLabels: { traceId: 'abc123' } });
   const h = new Histogram({ name: 'job_seconds', help: 'Job time', buckets: [0.1, 1], registers: [registry], enableExemplars: true });
   h.observe({ value: 0.5, exemplarLabels: { traceId: 'def' } });
