@@ -1,0 +1,183 @@
+/**
+ * POST /api/v1/write: the Prometheus remote-write 1.0 receiver (snappy-compressed prometheus.WriteRequest).
+ *
+ * Status codes follow Prometheus 2.42 (checked against the real binary, see test/remote/receive.test.ts):
+ * 204 on success; 400 with a text message for corrupt snappy, malformed protobuf and for out-of-order,
+ * out-of-bounds or duplicate samples (a sender treats 4xx as final and does not retry); 413 for bodies over
+ * the limits; 500 when the storage itself fails (the sender retries).
+ *
+ * Where Sextant deliberately differs from 2.42:
+ *  - 2.42 rolls the whole request back at the first refused sample; Sextant refuses only that sample,
+ *    commits the others and reports the first error plus per-reason counts in the 400 message. The sender
+ *    drops the batch on 400 either way, so this loses strictly less data.
+ *  - Label sets are validated (2.42 stores invalid label names and answers 500 for duplicate names, which
+ *    makes senders retry forever): a series with invalid labels is refused with 400, its samples counted.
+ *  - Native histograms are not stored yet; they are counted as refused but do not fail the request.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { Counter, register } from 'prom-client';
+import { formatLabels, sortLabels, validateLabels, type Label } from '../../model/labels.js';
+import { AppendError, type AppendErrorKind, type Storage } from '../storage/interface.js';
+import {
+  decodeWriteRequest,
+  ProtobufDecodeError,
+  snappyDecodedLength,
+  snappyUncompress,
+  SnappyDecodeError,
+  type WriteSeries,
+} from './codec.js';
+
+export interface RemoteWriteReceiverDeps {
+  storage: Storage;
+  logger: Logger;
+  /** Largest decompressed WriteRequest accepted, bytes (checked from the snappy header before decompressing). Default 64 MiB. */
+  maxDecompressedBytes?: number;
+}
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+type RejectReason = AppendErrorKind | 'native_histogram';
+
+function counter(name: string, help: string, labelNames: string[] = []): Counter<string> {
+  // Module state survives repeated registration in tests; reuse the registered metric.
+  const existing = register.getSingleMetric(name);
+  if (existing) return existing as Counter<string>;
+  return new Counter({ name, help, labelNames });
+}
+
+const receivedSamples = counter('sextant_remote_write_received_samples_total', 'Samples received by the remote-write endpoint.');
+const appendedSamples = counter('sextant_remote_write_appended_samples_total', 'Samples from remote write appended and committed.');
+const rejectedSamples = counter('sextant_remote_write_rejected_samples_total', 'Samples from remote write refused, by reason.', ['reason']);
+const failedRequests = counter('sextant_remote_write_failed_requests_total', 'Remote-write requests answered with an error, by status code.', [
+  'code',
+]);
+
+const REASON_TEXT: Record<RejectReason, string> = {
+  out_of_order: 'out of order sample',
+  out_of_bounds: 'out of bounds',
+  duplicate: 'duplicate sample for timestamp',
+  too_old: 'too old sample',
+  invalid_labels: 'invalid labels',
+  native_histogram: 'native histograms not supported',
+};
+
+export interface WriteResult {
+  appended: number;
+  rejected: Map<RejectReason, number>;
+  firstError?: string;
+}
+
+/**
+ * Appends decoded series through one appender and commits. Refused samples are counted, not fatal.
+ * Throws only when the storage fails (append throwing something other than AppendError, or commit).
+ */
+export async function appendWriteRequest(storage: Storage, series: readonly WriteSeries[]): Promise<WriteResult> {
+  const app = storage.appender();
+  const rejected = new Map<RejectReason, number>();
+  let appended = 0;
+  let firstError: string | undefined;
+  const reject = (reason: RejectReason, n: number, msg: string): void => {
+    if (n <= 0) return;
+    rejected.set(reason, (rejected.get(reason) ?? 0) + n);
+    firstError ??= msg;
+  };
+  try {
+    for (const ts of series) {
+      // Prometheus drops labels with empty values before anything else.
+      let raw: Label[] = ts.labels;
+      if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
+      if (ts.histogramCount) reject('native_histogram', ts.histogramCount, REASON_TEXT.native_histogram);
+      const invalid = validateLabels(raw);
+      if (invalid !== undefined) {
+        reject('invalid_labels', ts.samples.length, `${invalid} in series ${formatRaw(raw)}`);
+        continue;
+      }
+      const labels = sortLabels(raw.slice());
+      for (const s of ts.samples) {
+        try {
+          app.append(labels, s.t, s.v);
+          appended++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          reject(err.kind, 1, `${REASON_TEXT[err.kind]}: series ${formatLabels(labels)}, timestamp ${s.t}`);
+        }
+      }
+    }
+  } catch (err) {
+    app.rollback();
+    throw err;
+  }
+  await app.commit();
+  return { appended, rejected, firstError };
+}
+
+function formatRaw(labels: readonly Label[]): string {
+  return `{${labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(', ')}}`;
+}
+
+function rejectionMessage(res: WriteResult): string {
+  const total = [...res.rejected.values()].reduce((a, b) => a + b, 0);
+  const parts = [...res.rejected.entries()].map(([k, v]) => `${k}: ${v}`).join(', ');
+  return `${res.firstError}; ${total} samples rejected (${parts}), ${res.appended} appended\n`;
+}
+
+export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteReceiverDeps): void {
+  const maxDecompressed = deps.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const log = deps.logger.child({ component: 'remote-write-receiver' });
+
+  const fail = (reply: FastifyReply, code: number, msg: string): FastifyReply => {
+    failedRequests.inc({ code: String(code) });
+    return reply.code(code).type('text/plain; charset=utf-8').send(msg.endsWith('\n') ? msg : msg + '\n');
+  };
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const body = req.body;
+    if (!(body instanceof Uint8Array)) return fail(reply, 400, 'request body must be snappy-compressed protobuf');
+    const enc = req.headers['content-encoding'];
+    if (enc !== undefined && enc.toLowerCase() !== 'snappy') {
+      return fail(reply, 415, `unsupported Content-Encoding ${JSON.stringify(enc)}; remote write 1.0 uses snappy`);
+    }
+    const declared = snappyDecodedLength(body);
+    if (declared < 0) return fail(reply, 400, 'snappy: corrupt input');
+    if (declared > maxDecompressed) {
+      return fail(reply, 413, `decompressed body of ${declared} bytes exceeds the limit of ${maxDecompressed} bytes`);
+    }
+    let series: WriteSeries[];
+    try {
+      series = decodeWriteRequest(snappyUncompress(body)).series;
+    } catch (err) {
+      if (err instanceof SnappyDecodeError) return fail(reply, 400, `snappy: corrupt input (${err.message})`);
+      if (err instanceof ProtobufDecodeError) return fail(reply, 400, `protobuf: ${err.message}`);
+      throw err;
+    }
+    let sampleCount = 0;
+    for (const s of series) sampleCount += s.samples.length;
+    receivedSamples.inc(sampleCount);
+
+    let res: WriteResult;
+    try {
+      res = await appendWriteRequest(deps.storage, series);
+    } catch (err) {
+      log.error({ err }, 'remote write: storage append/commit failed');
+      return fail(reply, 500, `storage error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    appendedSamples.inc(res.appended);
+    for (const [reason, n] of res.rejected) rejectedSamples.inc({ reason }, n);
+    const hardRejects = [...res.rejected.keys()].some((k) => k !== 'native_histogram');
+    if (hardRejects) {
+      const msg = rejectionMessage(res);
+      log.warn({ firstError: res.firstError, rejected: Object.fromEntries(res.rejected) }, 'remote write: samples rejected');
+      return fail(reply, 400, msg);
+    }
+    return reply.code(204).send();
+  };
+
+  // Encapsulated so the catch-all raw-body parser applies to this route only: Prometheus senders always
+  // send application/x-protobuf, but other clients omit or misstate the content type and 2.42 accepts them.
+  app.register(async (sub) => {
+    sub.removeAllContentTypeParsers();
+    sub.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    sub.post('/api/v1/write', handler);
+  });
+}
