@@ -1,0 +1,452 @@
+/**
+ * PromQL text → typed AST. The syntax is recognised by the official lezer grammar; this module turns its tree
+ * into Prometheus's AST shape and applies the 2.42 parser's semantic checks and type checks, with the same
+ * messages ("1:5: parse error: ..."). Syntax that the grammar accepts but 2.42 did not have is rejected.
+ */
+import { parser as lezerParser } from '@prometheus-io/lezer-promql';
+import type { SyntaxNode } from '@lezer/common';
+import { compileMatcher, type Matcher, type MatchType } from '../../../model/matcher.js';
+import { ParseError } from '../errors.js';
+import {
+  documentedType, exprType, isComparisonOp, isSetOp,
+  type AggregateOp, type BinaryOp, type Expr, type PosRange, type ValueType, type VectorMatching, type VectorSelector,
+} from './ast.js';
+import { FUNCTIONS } from './functions-table.js';
+import { parseDurationMs, parsePromNumber, unquoteString } from './literals.js';
+
+const BINARY_OPS: Record<string, BinaryOp> = {
+  Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^', Atan2: 'atan2',
+  Eql: '==', Neq: '!=', Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=',
+  And: 'and', Or: 'or', Unless: 'unless',
+};
+
+const AGG_OPS: Record<string, AggregateOp> = {
+  Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count', Group: 'group', Stddev: 'stddev',
+  Stdvar: 'stdvar', Topk: 'topk', Bottomk: 'bottomk', Quantile: 'quantile', CountValues: 'count_values',
+};
+
+const MATCH_OPS: Record<string, MatchType> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
+
+class Failure extends Error {
+  constructor(
+    readonly pos: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+function fail(pos: number | PosRange, detail: string): never {
+  throw new Failure(typeof pos === 'number' ? pos : pos.start, detail);
+}
+
+/** Parses and type-checks a PromQL expression. Throws ParseError (errorType bad_data) on invalid input. */
+export function parseExpr(text: string): Expr {
+  try {
+    const tree = lezerParser.parse(text);
+    checkSyntax(tree.topNode, text);
+    const c = new Converter(text);
+    const top = c.children(tree.topNode).filter((n) => n.name !== 'LineComment');
+    if (top.length === 0) fail(0, 'no expression found in input');
+    const expr = c.expr(top[0]);
+    checkAST(expr, text);
+    return expr;
+  } catch (e) {
+    if (e instanceof Failure) throw new ParseError(text, e.pos, e.detail);
+    throw e;
+  }
+}
+
+function checkSyntax(top: SyntaxNode, text: string): void {
+  let first: SyntaxNode | undefined;
+  const cur = top.cursor();
+  do {
+    if (cur.type.isError) {
+      first = cur.node;
+      break;
+    }
+  } while (cur.next());
+  if (!first) return;
+  if (text.trim() === '') fail(0, 'no expression found in input');
+  // An identifier directly followed by "(" is a call of a function the grammar does not know.
+  const prev = first.prevSibling;
+  if (text.slice(first.from, first.to) === '(' && prev?.name === 'Identifier') {
+    fail(prev.from, `unknown function with name ${JSON.stringify(text.slice(prev.from, prev.to))}`);
+  }
+  if (first.from >= text.trimEnd().length) fail(first.from, 'unexpected end of input');
+  const tok = text.slice(first.from, first.to) || text.slice(first.from, first.from + 1);
+  fail(first.from, `unexpected ${JSON.stringify(tok.trim() || tok)}`);
+}
+
+const EXPR_NODES = new Set([
+  'AggregateExpr', 'BinaryExpr', 'FunctionCall', 'MatrixSelector', 'NumberDurationLiteral', 'OffsetExpr', 'ParenExpr',
+  'StringLiteral', 'SubqueryExpr', 'UnaryExpr', 'VectorSelector', 'StepInvariantExpr',
+]);
+
+class Converter {
+  constructor(private readonly text: string) {}
+
+  children(n: SyntaxNode): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) out.push(c);
+    return out;
+  }
+
+  src(n: SyntaxNode): string {
+    return this.text.slice(n.from, n.to);
+  }
+
+  pos(n: SyntaxNode): PosRange {
+    return { start: n.from, end: n.to };
+  }
+
+  expr(n: SyntaxNode): Expr {
+    const kids = this.children(n);
+    const exprKids = kids.filter((k) => EXPR_NODES.has(k.name));
+    switch (n.name) {
+      case 'ParenExpr':
+        return { kind: 'paren', expr: this.expr(exprKids[0]), pos: this.pos(n) };
+      case 'NumberDurationLiteral':
+        return { kind: 'number', value: this.number(n), pos: this.pos(n) };
+      case 'StringLiteral':
+        return { kind: 'string', value: this.string(n), pos: this.pos(n) };
+      case 'VectorSelector':
+        return this.vectorSelector(n, kids);
+      case 'MatrixSelector': {
+        const inner = this.expr(exprKids[0]);
+        const dur = kids.find((k) => k.name === 'DurationExpr')!;
+        const bracketPos = { start: inner.pos.end, end: n.to };
+        if (inner.kind !== 'vectorSelector') fail(bracketPos, 'ranges only allowed for vector selectors');
+        if (inner.offsetMs !== 0) fail(bracketPos, 'no offset modifiers allowed before range');
+        if (inner.timestampMs !== undefined || inner.startOrEnd) fail(bracketPos, 'no @ modifiers allowed before range');
+        return { kind: 'matrixSelector', selector: inner, rangeMs: this.duration(dur), pos: this.pos(n) };
+      }
+      case 'SubqueryExpr': {
+        const durs = kids.filter((k) => k.name === 'DurationExpr');
+        const inner = this.expr(exprKids[0]);
+        const step = durs.length > 1 ? this.duration(durs[1]) : 0;
+        return { kind: 'subquery', expr: inner, rangeMs: this.duration(durs[0]), stepMs: step, offsetMs: 0, pos: this.pos(n) };
+      }
+      case 'OffsetExpr':
+        return this.offset(n, kids, exprKids);
+      case 'StepInvariantExpr':
+        return this.at(n, kids, exprKids);
+      case 'FunctionCall':
+        return this.call(n, kids);
+      case 'AggregateExpr':
+        return this.aggregate(n, kids);
+      case 'BinaryExpr':
+        return this.binary(n, kids, exprKids);
+      case 'UnaryExpr': {
+        const op = this.src(kids.find((k) => k.name === 'UnaryOp')!) as '+' | '-';
+        const inner = this.expr(exprKids[0]);
+        // Prometheus folds a sign into a number literal directly.
+        if (inner.kind === 'number') return { kind: 'number', value: op === '-' ? -inner.value : inner.value, pos: this.pos(n) };
+        return { kind: 'unary', op, expr: inner, pos: this.pos(n) };
+      }
+    }
+    fail(n.from, `unexpected ${JSON.stringify(this.src(n))}`);
+  }
+
+  number(n: SyntaxNode): number {
+    const s = this.src(n);
+    const v = parsePromNumber(s);
+    if (v === undefined) fail(n.from, `unexpected duration ${JSON.stringify(s)}`);
+    return v;
+  }
+
+  string(n: SyntaxNode): string {
+    try {
+      return unquoteString(this.src(n));
+    } catch {
+      fail(n.from, 'invalid syntax');
+    }
+  }
+
+  duration(n: SyntaxNode): number {
+    const kids = this.children(n);
+    if (n.name === 'NumberDurationLiteralInDurationContext') return this.durationLiteral(n);
+    if (kids.length !== 1 || kids[0].name !== 'NumberDurationLiteralInDurationContext') {
+      fail(n.from, `unexpected ${JSON.stringify(this.src(n))} in duration`);
+    }
+    return this.durationLiteral(kids[0]);
+  }
+
+  durationLiteral(n: SyntaxNode): number {
+    const s = this.src(n);
+    if (/^[0-9.eE+-]+$/.test(s) && !/^[0-9]+$/.test(s)) fail(n.from, `unexpected number ${JSON.stringify(s)} in duration`);
+    let ms: number;
+    try {
+      if (/^[0-9]+$/.test(s)) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
+      ms = parseDurationMs(s);
+    } catch (e) {
+      fail(n.from, (e as Error).message);
+    }
+    if (ms === 0) fail(n.from, 'duration must be greater than 0');
+    return ms;
+  }
+
+  vectorSelector(n: SyntaxNode, kids: SyntaxNode[]): VectorSelector {
+    const ident = kids.find((k) => k.name === 'Identifier');
+    const name = ident ? this.src(ident) : '';
+    const matchers: Matcher[] = [];
+    const lm = kids.find((k) => k.name === 'LabelMatchers');
+    if (lm) {
+      for (const m of this.children(lm)) {
+        if (m.name === 'QuotedLabelMatcher') fail(m.from, 'unexpected string, expected label name');
+        if (m.name !== 'UnquotedLabelMatcher') fail(m.from, `unexpected ${JSON.stringify(this.src(m))} in label matching`);
+        const mk = this.children(m);
+        const labelName = this.src(mk.find((k) => k.name === 'LabelName')!);
+        const opNode = mk.find((k) => k.name === 'MatchOp')!;
+        const type = MATCH_OPS[opNode.firstChild!.name];
+        const valNode = mk.find((k) => k.name === 'StringLiteral')!;
+        const value = this.string(valNode);
+        const matcher: Matcher = { type, name: labelName, value };
+        try {
+          compileMatcher(matcher);
+        } catch (e) {
+          fail({ start: m.from, end: m.to }, `error parsing regexp: ${(e as Error).message}`);
+        }
+        matchers.push(matcher);
+      }
+    }
+    if (name !== '') {
+      for (const m of matchers) {
+        if (m.name === '__name__') fail(n.from, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(m.value)}`);
+      }
+      matchers.push({ type: '=', name: '__name__', value: name });
+    } else if (!matchers.some((m) => !compileMatcher(m).matches(''))) {
+      fail(n.from, 'vector selector must contain at least one non-empty matcher');
+    }
+    return { kind: 'vectorSelector', name, matchers, offsetMs: 0, pos: this.pos(n) };
+  }
+
+  offset(n: SyntaxNode, kids: SyntaxNode[], exprKids: SyntaxNode[]): Expr {
+    const inner = this.expr(exprKids[0]);
+    const durNode = kids.find((k) => k.name === 'OffsetDurationExpr')!;
+    const ms = this.offsetDuration(durNode);
+    const target = inner.kind === 'stepInvariant' ? inner.expr : inner;
+    const sel = target.kind === 'matrixSelector' ? target.selector : target;
+    if (sel.kind !== 'vectorSelector' && sel.kind !== 'subquery') {
+      fail(inner.pos, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    }
+    if (sel.offsetMs !== 0) fail(inner.pos, 'offset may not be set multiple times');
+    sel.offsetMs = ms;
+    target.pos = { start: target.pos.start, end: n.to };
+    if (inner !== target) inner.pos = { start: inner.pos.start, end: n.to };
+    return inner;
+  }
+
+  offsetDuration(n: SyntaxNode): number {
+    const kids = this.children(n);
+    if (kids.length === 2 && kids[0].name === 'UnaryOp') {
+      const sign = this.src(kids[0]) === '-' ? -1 : 1;
+      return sign * this.offsetDuration(kids[1]);
+    }
+    if (kids.length === 1 && kids[0].name === 'NumberDurationLiteralInDurationContext') return this.durationLiteral(kids[0]);
+    fail(n.from, `unexpected ${JSON.stringify(this.src(n))} in offset`);
+  }
+
+  at(n: SyntaxNode, kids: SyntaxNode[], exprKids: SyntaxNode[]): Expr {
+    const inner = this.expr(exprKids[0]);
+    const sel = inner.kind === 'matrixSelector' ? inner.selector : inner;
+    if (sel.kind !== 'vectorSelector' && sel.kind !== 'subquery') {
+      fail(inner.pos, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    }
+    if (sel.timestampMs !== undefined || sel.startOrEnd) fail(inner.pos, '@ <timestamp> may not be set multiple times');
+    const pre = kids.find((k) => k.name === 'AtModifierPreprocessors');
+    if (pre) {
+      sel.startOrEnd = pre.firstChild?.name === 'AtStart' ? 'start' : 'end';
+    } else {
+      const numNode = kids.find((k) => k.name === 'NumberDurationLiteral');
+      if (!numNode) fail(n.from, 'unexpected @ argument');
+      const ts = this.number(numNode);
+      if (!Number.isFinite(ts) || ts >= 9223372036854775807 || ts <= -9223372036854775808) {
+        fail(inner.pos, `timestamp out of bounds for @ modifier: ${goFloatF(ts)}`);
+      }
+      sel.timestampMs = Math.round(ts * 1000);
+    }
+    const end = { start: inner.pos.start, end: n.to };
+    inner.pos = end;
+    if (sel !== inner) sel.pos = { start: sel.pos.start, end: n.to };
+    return inner;
+  }
+
+  call(n: SyntaxNode, kids: SyntaxNode[]): Expr {
+    const ident = kids.find((k) => k.name === 'FunctionIdentifier')!;
+    const name = this.src(ident);
+    const func = FUNCTIONS.get(name);
+    if (!func) fail(ident.from, `unknown function with name ${JSON.stringify(name)}`);
+    const body = kids.find((k) => k.name === 'FunctionCallBody')!;
+    const args = this.children(body).filter((k) => EXPR_NODES.has(k.name)).map((k) => this.expr(k));
+    return { kind: 'call', func, args, pos: this.pos(n) };
+  }
+
+  aggregate(n: SyntaxNode, kids: SyntaxNode[]): Expr {
+    const opNode = kids.find((k) => k.name === 'AggregateOp')!;
+    const op = AGG_OPS[opNode.firstChild!.name];
+    if (!op) fail(opNode.from, `unexpected ${JSON.stringify(this.src(opNode))}`);
+    const mod = kids.find((k) => k.name === 'AggregateModifier');
+    let grouping: string[] = [];
+    let without = false;
+    if (mod) {
+      without = mod.firstChild?.name === 'Without';
+      const gl = this.children(mod).find((k) => k.name === 'GroupingLabels');
+      grouping = gl ? this.groupingLabels(gl) : [];
+    }
+    const body = kids.find((k) => k.name === 'FunctionCallBody')!;
+    const args = this.children(body).filter((k) => EXPR_NODES.has(k.name)).map((k) => this.expr(k));
+    const pos = this.pos(n);
+    if (args.length === 0) fail(pos, 'no arguments for aggregate expression provided');
+    const wantsParam = op === 'topk' || op === 'bottomk' || op === 'quantile' || op === 'count_values';
+    const want = wantsParam ? 2 : 1;
+    if (args.length !== want) {
+      fail(pos, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+    }
+    return wantsParam
+      ? { kind: 'aggregate', op, param: args[0], expr: args[1], grouping, without, pos }
+      : { kind: 'aggregate', op, expr: args[0], grouping, without, pos };
+  }
+
+  groupingLabels(n: SyntaxNode): string[] {
+    return this.children(n).map((k) => {
+      if (k.name !== 'LabelName') fail(k.from, `unexpected ${JSON.stringify(this.src(k))} in grouping opts, expected label`);
+      return this.src(k);
+    });
+  }
+
+  binary(n: SyntaxNode, kids: SyntaxNode[], exprKids: SyntaxNode[]): Expr {
+    const opNode = kids.find((k) => BINARY_OPS[k.name] !== undefined);
+    if (!opNode) fail(n.from, `unexpected ${JSON.stringify(this.src(n))}`);
+    const op = BINARY_OPS[opNode.name];
+    const returnBool = kids.some((k) => k.name === 'BoolModifier');
+    const mm = kids.find((k) => k.name === 'MatchingModifierClause');
+    let matching: VectorMatching = { card: 'one-to-one', matchingLabels: [], on: false, include: [] };
+    if (mm) {
+      const mk = this.children(mm);
+      const lists = mk.filter((k) => k.name === 'GroupingLabels');
+      const on = mk.some((k) => k.name === 'On');
+      const left = mk.some((k) => k.name === 'GroupLeft');
+      const right = mk.some((k) => k.name === 'GroupRight');
+      matching = {
+        card: left ? 'many-to-one' : right ? 'one-to-many' : 'one-to-one',
+        matchingLabels: lists[0] ? this.groupingLabels(lists[0]) : [],
+        on,
+        include: lists[1] ? this.groupingLabels(lists[1]) : [],
+      };
+    }
+    if (kids.some((k) => k.name === 'FillModifier' || k.name === 'FillClause')) fail(n.from, 'unexpected fill modifier');
+    const lhs = this.expr(exprKids[0]);
+    const rhs = this.expr(exprKids[1]);
+    const lhsText = this.src(exprKids[0]);
+    if (op === '^' && exprKids[0].name === 'NumberDurationLiteral' && (lhsText[0] === '-' || lhsText[0] === '+')) {
+      // The grammar reads "-1 ^ 2" as a signed literal; in Prometheus unary minus binds looser than "^".
+      const abs = { kind: 'number' as const, value: Math.abs((lhs as { value: number }).value), pos: { start: exprKids[0].from + 1, end: exprKids[0].to } };
+      const inner: Expr = { kind: 'binary', op, lhs: abs, rhs, returnBool, matching, pos: { start: abs.pos.start, end: n.to } };
+      return { kind: 'unary', op: lhsText[0] as '+' | '-', expr: inner, pos: this.pos(n) };
+    }
+    return { kind: 'binary', op, lhs, rhs, returnBool, matching, pos: this.pos(n) };
+  }
+}
+
+/** Go's %f formatting (six decimals). */
+function goFloatF(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return v.toFixed(6);
+}
+
+/** Prometheus's checkAST: type rules of the language, reported with the same messages. */
+function checkAST(e: Expr, text: string): ValueType {
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'vectorSelector':
+      return exprType(e);
+    case 'matrixSelector':
+      checkAST(e.selector, text);
+      return 'matrix';
+    case 'paren':
+    case 'stepInvariant':
+      checkAST(e.expr, text);
+      return exprType(e);
+    case 'subquery': {
+      const t = checkAST(e.expr, text);
+      if (t !== 'vector') fail(e.pos, `subquery is only allowed on instant vector, got ${t} instead`);
+      return 'matrix';
+    }
+    case 'unary': {
+      const t = checkAST(e.expr, text);
+      if (t !== 'scalar' && t !== 'vector') {
+        fail(e.pos, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
+      }
+      return t;
+    }
+    case 'call': {
+      const f = e.func;
+      const nargs = f.argTypes.length;
+      if (f.variadic === 0) {
+        if (nargs !== e.args.length) fail(e.pos, `expected ${nargs} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+      } else {
+        const na = nargs - 1;
+        if (na > e.args.length) fail(e.pos, `expected at least ${na} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+        else if (f.variadic > 0 && na + f.variadic < e.args.length) {
+          fail(e.pos, `expected at most ${na + f.variadic} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+        }
+      }
+      for (let i = 0; i < e.args.length; i++) {
+        let ti = i;
+        if (i >= nargs) {
+          if (f.variadic === 0) break;
+          ti = nargs - 1;
+        }
+        expectType(e.args[i], f.argTypes[ti], `call to function ${JSON.stringify(f.name)}`, text);
+      }
+      return f.returnType;
+    }
+    case 'aggregate':
+      expectType(e.expr, 'vector', 'aggregation expression', text);
+      if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'quantile') expectType(e.param!, 'scalar', 'aggregation parameter', text);
+      if (e.op === 'count_values') expectType(e.param!, 'string', 'aggregation parameter', text);
+      return 'vector';
+    case 'binary':
+      return checkBinary(e, text);
+  }
+}
+
+function expectType(e: Expr, want: ValueType, context: string, text: string): void {
+  const t = checkAST(e, text);
+  if (t !== want) fail(e.pos, `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
+}
+
+function checkBinary(e: Extract<Expr, { kind: 'binary' }>, text: string): ValueType {
+  const lt = checkAST(e.lhs, text);
+  const rt = checkAST(e.rhs, text);
+  let s = e.lhs.pos.end;
+  while (s < text.length && /\s/.test(text[s])) s++;
+  const opPos = s;
+  if (e.returnBool && !isComparisonOp(e.op)) fail(opPos, 'bool modifier can only be used on comparison operators');
+  if (isComparisonOp(e.op) && !e.returnBool && lt === 'scalar' && rt === 'scalar') {
+    fail(opPos, 'comparisons between scalars must use BOOL modifier');
+  }
+  const m = e.matching!;
+  if (isSetOp(e.op) && m.card === 'one-to-one') m.card = 'many-to-many';
+  if (m.on) {
+    for (const l1 of m.matchingLabels) {
+      if (m.include.includes(l1)) fail(opPos, `label ${JSON.stringify(l1)} must not occur in ON and GROUP clause at once`);
+    }
+  }
+  if (lt !== 'scalar' && lt !== 'vector') fail(e.lhs.pos, 'binary expression must contain only scalar and instant vector types');
+  if (rt !== 'scalar' && rt !== 'vector') fail(e.rhs.pos, 'binary expression must contain only scalar and instant vector types');
+  if (lt !== 'vector' || rt !== 'vector') {
+    if (m.matchingLabels.length > 0) fail(e.pos, 'vector matching only allowed between instant vectors');
+    e.matching = undefined;
+  } else if (isSetOp(e.op)) {
+    if (m.card === 'one-to-many' || m.card === 'many-to-one') fail(e.pos, `no grouping allowed for ${JSON.stringify(e.op)} operation`);
+  }
+  if ((lt === 'scalar' || rt === 'scalar') && isSetOp(e.op)) {
+    fail(e.pos, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
+  }
+  return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
+}
