@@ -70,7 +70,6 @@ export function createFilesystemCollector(opts: FilesystemOptions = {}): SubColl
         );
         resolve(undefined);
       }, timeoutMs);
-      timer.unref();
       call.then(
         (st) => {
           clearTimeout(timer);

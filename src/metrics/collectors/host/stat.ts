@@ -34,7 +34,8 @@ export function parseProcStat(text: string): ProcStat {
     const first = Number(parts[1]);
     if (key.startsWith('cpu') && key.length > 3) {
       const id = Number(key.slice(3));
-      if (!Number.isInteger(id)) continue;
+      // Older kernels have fewer columns (missing ones count as 0); a line without the first four is garbage.
+      if (!Number.isInteger(id) || !parts.slice(1, 5).every((v) => /^\d+$/.test(v))) continue;
       const t = {} as CpuTimes;
       CPU_FIELDS.forEach((f, i) => {
         const v = Number(parts[i + 1]);
