@@ -1,0 +1,593 @@
+/**
+ * The in-memory head: the most recent samples of every active series, Gorilla-compressed, with an inverted
+ * index for selectors. Memory per series is kept small: one MemSeries object with numeric fields, interned
+ * label pair objects shared between series, compressed chunks in trimmed byte arrays, no per-sample objects.
+ */
+import { AppendError, type Appender } from '../storage/interface.js';
+import type { Label, Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { ByteWriter } from '../../lib/encoding/bytes.js';
+import type { SegmentLog } from '../../lib/wal/segment-log.js';
+import { XorChunkBuilder, chunkCount, decodeChunk, MAX_SAMPLES_PER_CHUNK } from './chunk.js';
+import { PostingsList, type PostingsArray, EMPTY } from './postings.js';
+import { postingsForMatchers, type PostingsIndex } from './index-match.js';
+import { encodeSamples, encodeSeries } from './wal-records.js';
+
+export interface HeadChunk {
+  bytes: Uint8Array;
+  minT: number;
+  maxT: number;
+}
+
+/** Out-of-order samples of one series, sorted by time (only when an out-of-order window is configured). */
+export class OooBuffer {
+  ts = new Float64Array(4);
+  bits = new Uint32Array(8);
+  n = 0;
+
+  insert(t: number, hi: number, lo: number): void {
+    let lo_ = 0;
+    let hi_ = this.n;
+    while (lo_ < hi_) {
+      const mid = (lo_ + hi_) >>> 1;
+      if (this.ts[mid] < t) lo_ = mid + 1;
+      else hi_ = mid;
+    }
+    if (lo_ < this.n && this.ts[lo_] === t) return; // first write wins, as for in-order duplicates
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      const bits = new Uint32Array(this.n * 4);
+      bits.set(this.bits);
+      this.ts = ts;
+      this.bits = bits;
+    }
+    this.ts.copyWithin(lo_ + 1, lo_, this.n);
+    this.bits.copyWithin(2 * lo_ + 2, 2 * lo_, 2 * this.n);
+    this.ts[lo_] = t;
+    this.bits[2 * lo_] = lo;
+    this.bits[2 * lo_ + 1] = hi;
+    this.n++;
+  }
+
+  /** Drops samples before t. */
+  dropBefore(t: number): void {
+    let k = 0;
+    while (k < this.n && this.ts[k] < t) k++;
+    if (k === 0) return;
+    this.ts.copyWithin(0, k, this.n);
+    this.bits.copyWithin(0, 2 * k, 2 * this.n);
+    this.n -= k;
+  }
+}
+
+export class MemSeries {
+  chunks: HeadChunk[] | null = null;
+  head: XorChunkBuilder | null = null;
+  maxT = -Infinity;
+  lastHi = 0;
+  lastLo = 0;
+  /** Uncommitted sample of the appender with id pendOwner sits at index pendIdx of that appender. */
+  pendOwner = 0;
+  pendIdx = 0;
+  walLogged = false;
+  deleted = false;
+  ooo: OooBuffer | null = null;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+    readonly hash: number,
+  ) {}
+
+  minTime(): number {
+    if (this.chunks && this.chunks.length > 0) return this.chunks[0].minT;
+    if (this.head) return this.head.minT;
+    return Infinity;
+  }
+
+  /** True when the series has any sample in [mint, maxt]. */
+  overlaps(mint: number, maxt: number): boolean {
+    if (this.chunks) for (const c of this.chunks) if (c.maxT >= mint && c.minT <= maxt) return true;
+    if (this.head && this.head.count > 0 && this.head.lastT >= mint && this.head.minT <= maxt) return true;
+    if (this.ooo) for (let i = 0; i < this.ooo.n; i++) if (this.ooo.ts[i] >= mint && this.ooo.ts[i] <= maxt) return true;
+    return false;
+  }
+
+  numChunks(): number {
+    return (this.chunks ? this.chunks.length : 0) + (this.head ? 1 : 0);
+  }
+}
+
+export interface SeriesSamples {
+  labels: Labels;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+
+const SEP = 0xff;
+
+export function hashLabels(labels: Labels): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < labels.length; i++) {
+    const { name, value } = labels[i];
+    for (let j = 0; j < name.length; j++) h = Math.imul(h ^ name.charCodeAt(j), 16777619);
+    h = Math.imul(h ^ SEP, 16777619);
+    for (let j = 0; j < value.length; j++) h = Math.imul(h ^ value.charCodeAt(j), 16777619);
+    h = Math.imul(h ^ SEP, 16777619);
+  }
+  return h & 0x3fffffff;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].value !== b[i].value) return false;
+  return true;
+}
+
+export interface HeadOptions {
+  blockRangeMs: number;
+  outOfOrderWindowMs: number;
+}
+
+export class Head implements PostingsIndex {
+  readonly byRef: (MemSeries | undefined)[] = [];
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private readonly index = new Map<string, Map<string, PostingsList>>();
+  private readonly all = new PostingsList();
+  private readonly pairs = new Map<string, Label>();
+  private readonly strings = new Map<string, string>();
+  nextRef = 1;
+  numSeries = 0;
+  /** Time range of in-order head data. */
+  minT = Infinity;
+  maxT = -Infinity;
+  /** Nothing older than this is accepted in order (the newest persisted block's end). */
+  minValidTime = -Infinity;
+  readonly blockRange: number;
+  readonly oooWindow: number;
+  replaying = false;
+  wal: SegmentLog | undefined;
+  private nextAppenderId = 1;
+  readonly inflight = new Set<HeadAppender>();
+  /** Counters of samples refused at commit (races between appenders), as Prometheus counts them. */
+  droppedAtCommit = 0;
+  readonly recWriter = new ByteWriter(1 << 16);
+
+  constructor(opts: HeadOptions) {
+    this.blockRange = opts.blockRangeMs;
+    this.oooWindow = opts.outOfOrderWindowMs;
+  }
+
+  appenderId(): number {
+    return this.nextAppenderId++;
+  }
+
+  appender(): HeadAppender {
+    return new HeadAppender(this);
+  }
+
+  intern(s: string): string {
+    const got = this.strings.get(s);
+    if (got !== undefined) return got;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  private pair(name: string, value: string): Label {
+    const key = name + '\xff' + value;
+    let p = this.pairs.get(key);
+    if (p === undefined) {
+      p = { name: this.intern(name), value: this.intern(value) };
+      this.pairs.set(key, p);
+    }
+    return p;
+  }
+
+  lookup(labels: Labels, hash: number): MemSeries | undefined {
+    const e = this.byHash.get(hash);
+    if (e === undefined) return undefined;
+    if (e instanceof MemSeries) return sameLabels(e.labels, labels) ? e : undefined;
+    for (const s of e) if (sameLabels(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  getOrCreate(labels: Labels): MemSeries {
+    const hash = hashLabels(labels);
+    const s = this.lookup(labels, hash);
+    if (s !== undefined) return s;
+    const ls = new Array<Label>(labels.length);
+    for (let i = 0; i < labels.length; i++) ls[i] = this.pair(labels[i].name, labels[i].value);
+    return this.insert(this.nextRef++, ls, hash);
+  }
+
+  /** Recreates a series from the WAL with its original ref. */
+  createWithRef(ref: number, names: string[], values: string[]): MemSeries {
+    const existing = this.byRef[ref];
+    if (existing) return existing;
+    const ls = new Array<Label>(names.length);
+    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i]);
+    const hash = hashLabels(ls);
+    const dup = this.lookup(ls, hash);
+    if (dup) {
+      // Same labels under two refs (a series recreated after GC): alias the old ref to the live series.
+      this.byRef[ref] = dup;
+      return dup;
+    }
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    const s = this.insert(ref, ls, hash);
+    s.walLogged = true;
+    return s;
+  }
+
+  private insert(ref: number, ls: Label[], hash: number): MemSeries {
+    const s = new MemSeries(ref, ls, hash);
+    this.byRef[ref] = s;
+    const e = this.byHash.get(hash);
+    if (e === undefined) this.byHash.set(hash, s);
+    else if (e instanceof MemSeries) this.byHash.set(hash, [e, s]);
+    else e.push(s);
+    for (const l of ls) {
+      let vals = this.index.get(l.name);
+      if (vals === undefined) {
+        vals = new Map();
+        this.index.set(l.name, vals);
+      }
+      let p = vals.get(l.value);
+      if (p === undefined) {
+        p = new PostingsList();
+        vals.set(l.value, p);
+      }
+      p.add(ref);
+    }
+    this.all.add(ref);
+    this.numSeries++;
+    return s;
+  }
+
+  private chunkEnd(minT: number): number {
+    return (Math.floor(minT / this.blockRange) + 1) * this.blockRange;
+  }
+
+  /**
+   * Applies one committed (or replayed) sample. Returns false when it cannot be applied any more (another
+   * appender committed a newer sample first); duplicates of the last sample are silently ignored.
+   */
+  applySample(s: MemSeries, t: number, hi: number, lo: number): boolean {
+    if (t > s.maxT) {
+      let b = s.head;
+      if (b === null || b.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(b.minT)) {
+        if (b !== null) this.finishChunk(s, b);
+        b = s.head = new XorChunkBuilder(b === null ? 32 : 128);
+      }
+      b.appendBits(t, hi, lo);
+      s.maxT = t;
+      s.lastHi = hi;
+      s.lastLo = lo;
+      if (t > this.maxT) this.maxT = t;
+      if (t < this.minT) this.minT = t;
+      return true;
+    }
+    if (t === s.maxT) return hi === s.lastHi && lo === s.lastLo;
+    if (this.oooWindow > 0 && (this.replaying || t >= this.maxT - this.oooWindow)) {
+      if (s.ooo === null) s.ooo = new OooBuffer();
+      s.ooo.insert(t, hi, lo);
+      return true;
+    }
+    return false;
+  }
+
+  private finishChunk(s: MemSeries, b: XorChunkBuilder): void {
+    const c: HeadChunk = { bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT };
+    if (s.chunks === null) s.chunks = [c];
+    else s.chunks.push(c);
+    s.head = null;
+  }
+
+  /** Restores a chunk from a checkpoint. */
+  restoreChunk(s: MemSeries, c: HeadChunk): void {
+    if (c.maxT <= s.maxT) return;
+    if (s.head) this.finishChunk(s, s.head);
+    const bytes = c.bytes.slice();
+    if (s.chunks === null) s.chunks = [];
+    s.chunks.push({ bytes, minT: c.minT, maxT: c.maxT });
+    // The last value is needed for duplicate detection.
+    const n = chunkCount(bytes);
+    const ts = new Float64Array(n);
+    const bits = new Uint32Array(2 * n);
+    decodeChunk(bytes, ts, bits, 0);
+    s.maxT = c.maxT;
+    s.lastLo = bits[2 * n - 2];
+    s.lastHi = bits[2 * n - 1];
+    if (c.maxT > this.maxT) this.maxT = c.maxT;
+    if (c.minT < this.minT) this.minT = c.minT;
+  }
+
+  // --- PostingsIndex ---
+  allPostings(): PostingsArray {
+    return this.all.view();
+  }
+  labelValues(name: string): Iterable<string> {
+    return this.index.get(name)?.keys() ?? [];
+  }
+  postings(name: string, value: string): PostingsArray {
+    return this.index.get(name)?.get(value)?.view() ?? EMPTY;
+  }
+  labelNamesAll(): string[] {
+    return [...this.index.keys()];
+  }
+  valuesMap(): Map<string, Map<string, PostingsList>> {
+    return this.index;
+  }
+
+  /** Series matching the matchers that have samples in [mint, maxt]. */
+  matchingSeries(matchers: readonly Matcher[], mint: number, maxt: number): MemSeries[] {
+    const refs = postingsForMatchers(this, matchers);
+    const out: MemSeries[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const s = this.byRef[refs[i]];
+      if (s !== undefined && !s.deleted && s.ref === refs[i] && s.overlaps(mint, maxt)) out.push(s);
+    }
+    return out;
+  }
+
+  /** Decodes a series' samples in [mint, maxt]; values keep their exact bits. */
+  samples(s: MemSeries, mint: number, maxt: number): { ts: Float64Array; vs: Float64Array } {
+    let total = 0;
+    if (s.chunks) for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) total += chunkCount(c.bytes);
+    const h = s.head;
+    if (h && h.count > 0 && h.lastT >= mint && h.minT <= maxt) total += h.count;
+    let ts = new Float64Array(total);
+    let vs = new Float64Array(total);
+    let bits = new Uint32Array(vs.buffer);
+    let n = 0;
+    if (s.chunks) {
+      for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) n += decodeChunk(c.bytes, ts, bits, n);
+    }
+    if (h && h.count > 0 && h.lastT >= mint && h.minT <= maxt) n += decodeChunk(h.bytes(), ts, bits, n);
+    let lo = 0;
+    while (lo < n && ts[lo] < mint) lo++;
+    let hi = n;
+    while (hi > lo && ts[hi - 1] > maxt) hi--;
+    ts = ts.subarray(lo, hi);
+    vs = vs.subarray(lo, hi);
+    bits = bits.subarray(2 * lo, 2 * hi);
+    const o = s.ooo;
+    if (o && o.n > 0) return mergeSamples(ts, bits, o.ts.subarray(0, o.n), o.bits.subarray(0, 2 * o.n), mint, maxt);
+    return { ts, vs };
+  }
+
+  /**
+   * Drops everything before `before` (now persisted in a block) and garbage-collects series left without
+   * samples. Series referenced by in-flight commits are kept.
+   */
+  truncate(before: number): void {
+    const keep = new Set<MemSeries>();
+    for (const a of this.inflight) a.collectSeries(keep);
+    const deleted = new Set<number>();
+    let minT = Infinity;
+    for (let ref = 1; ref < this.byRef.length; ref++) {
+      const s = this.byRef[ref];
+      if (s === undefined) continue;
+      if (s.ref !== ref) {
+        // An alias left by replay.
+        this.byRef[ref] = undefined;
+        continue;
+      }
+      if (s.chunks) {
+        let k = 0;
+        while (k < s.chunks.length && s.chunks[k].maxT < before) k++;
+        if (k > 0) s.chunks = k === s.chunks.length ? null : s.chunks.slice(k);
+      }
+      if (s.head && s.head.minT < before) s.head = null;
+      if (s.ooo) {
+        s.ooo.dropBefore(before);
+        if (s.ooo.n === 0) s.ooo = null;
+      }
+      const m = s.minTime();
+      if (m < minT) minT = m;
+      if (m === Infinity && s.ooo === null && !keep.has(s)) {
+        s.deleted = true;
+        deleted.add(ref);
+        this.byRef[ref] = undefined;
+        const e = this.byHash.get(s.hash);
+        if (e === s) this.byHash.delete(s.hash);
+        else if (Array.isArray(e)) {
+          const rest = e.filter((x) => x !== s);
+          this.byHash.set(s.hash, rest.length === 1 ? rest[0] : rest);
+        }
+        this.numSeries--;
+      }
+    }
+    if (deleted.size > 0) {
+      this.all.removeAll(deleted);
+      for (const [name, vals] of this.index) {
+        for (const [value, p] of vals) {
+          p.removeAll(deleted);
+          if (p.len === 0) {
+            vals.delete(value);
+            this.pairs.delete(name + '\xff' + value);
+          }
+        }
+        if (vals.size === 0) this.index.delete(name);
+      }
+    }
+    this.minT = minT;
+    if (before > this.minValidTime) this.minValidTime = before;
+  }
+
+}
+
+/** Merges in-order samples with out-of-order ones; on equal timestamps the in-order sample wins. */
+function mergeSamples(
+  ats: Float64Array,
+  abits: Uint32Array,
+  bts: Float64Array,
+  bbits: Uint32Array,
+  mint: number,
+  maxt: number,
+): { ts: Float64Array; vs: Float64Array } {
+  const ts = new Float64Array(ats.length + bts.length);
+  const vs = new Float64Array(ts.length);
+  const bits = new Uint32Array(vs.buffer);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (j < bts.length && bts[j] < mint) j++;
+  while (i < ats.length || j < bts.length) {
+    const takeB = j < bts.length && bts[j] <= maxt && (i >= ats.length || bts[j] < ats[i]);
+    if (takeB) {
+      ts[n] = bts[j];
+      bits[2 * n] = bbits[2 * j];
+      bits[2 * n + 1] = bbits[2 * j + 1];
+      j++;
+    } else if (i < ats.length) {
+      if (j < bts.length && bts[j] === ats[i]) j++;
+      ts[n] = ats[i];
+      bits[2 * n] = abits[2 * i];
+      bits[2 * n + 1] = abits[2 * i + 1];
+      i++;
+    } else break;
+    n++;
+  }
+  return { ts: ts.subarray(0, n), vs: vs.subarray(0, n) };
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+export class HeadAppender implements Appender {
+  private id: number;
+  private series: MemSeries[] = [];
+  private ts = new Float64Array(64);
+  private bits = new Uint32Array(128);
+  private n = 0;
+
+  constructor(private readonly head: Head) {
+    this.id = head.appenderId();
+  }
+
+  collectSeries(into: Set<MemSeries>): void {
+    for (let i = 0; i < this.n; i++) into.add(this.series[i]);
+  }
+
+  append(labels: Labels, t: number, v: number): void {
+    const head = this.head;
+    if (!Number.isSafeInteger(t)) throw new AppendError('out_of_bounds', `invalid timestamp ${t}`);
+    if (labels.length === 0) throw new AppendError('invalid_labels', 'empty label set');
+    if (head.maxT !== -Infinity || head.minValidTime !== -Infinity) {
+      const minValid = Math.max(head.minValidTime, head.maxT - head.blockRange / 2);
+      if (t < minValid && !(head.oooWindow > 0 && t >= head.maxT - head.oooWindow)) {
+        throw new AppendError('out_of_bounds', 'out of bounds');
+      }
+    }
+    let s = head.getOrCreate(labels);
+    if (s.deleted) s = head.getOrCreate(labels);
+    scratch.setFloat64(0, v, true);
+    const lo = scratch.getUint32(0, true);
+    const hi = scratch.getUint32(4, true);
+    let lastT: number;
+    let lastHi: number;
+    let lastLo: number;
+    if (s.pendOwner === this.id) {
+      const k = s.pendIdx;
+      lastT = this.ts[k];
+      lastLo = this.bits[2 * k];
+      lastHi = this.bits[2 * k + 1];
+    } else {
+      lastT = s.maxT;
+      lastHi = s.lastHi;
+      lastLo = s.lastLo;
+    }
+    if (t === lastT) {
+      if (hi === lastHi && lo === lastLo) return;
+      throw new AppendError('duplicate', 'duplicate sample for timestamp');
+    }
+    if (t < lastT && !(head.oooWindow > 0 && t >= head.maxT - head.oooWindow)) {
+      throw new AppendError('out_of_order', 'out of order sample');
+    }
+    const n = this.n;
+    if (n === this.ts.length) this.grow();
+    this.series[n] = s;
+    this.ts[n] = t;
+    this.bits[2 * n] = lo;
+    this.bits[2 * n + 1] = hi;
+    this.n = n + 1;
+    if (t > lastT) {
+      s.pendOwner = this.id;
+      s.pendIdx = n;
+    }
+  }
+
+  private grow(): void {
+    const ts = new Float64Array(this.ts.length * 2);
+    ts.set(this.ts);
+    const bits = new Uint32Array(this.bits.length * 2);
+    bits.set(this.bits);
+    this.ts = ts;
+    this.bits = bits;
+  }
+
+  async commit(): Promise<void> {
+    const n = this.n;
+    const head = this.head;
+    if (n === 0) {
+      this.reset();
+      return;
+    }
+    const series = this.series;
+    const refs = new Int32Array(n);
+    const newRefs: number[] = [];
+    const newLabels: Labels[] = [];
+    const newSeries: MemSeries[] = [];
+    for (let i = 0; i < n; i++) {
+      let s = series[i];
+      if (s.deleted) series[i] = s = head.getOrCreate(s.labels);
+      if (!s.walLogged) {
+        s.walLogged = true;
+        newSeries.push(s);
+        newRefs.push(s.ref);
+        newLabels.push(s.labels);
+      }
+      refs[i] = s.ref;
+    }
+    const w = head.recWriter;
+    w.reset();
+    let seriesEnd = 0;
+    if (newRefs.length > 0) {
+      encodeSeries(w, newRefs, newLabels);
+      seriesEnd = w.pos;
+    }
+    encodeSamples(w, n, refs, this.ts, this.bits);
+    const recs: Uint8Array[] = [];
+    if (seriesEnd > 0) recs.push(w.buf.subarray(0, seriesEnd));
+    recs.push(w.buf.subarray(seriesEnd, w.pos));
+    // Retire this id before awaiting so the pending markers on series stop pointing into our arrays.
+    this.id = head.appenderId();
+    head.inflight.add(this);
+    try {
+      if (head.wal) await head.wal.append(recs);
+    } catch (e) {
+      for (const s of newSeries) s.walLogged = false;
+      head.inflight.delete(this);
+      this.reset();
+      throw e;
+    }
+    const ts = this.ts;
+    const bits = this.bits;
+    for (let i = 0; i < n; i++) {
+      if (!head.applySample(series[i], ts[i], bits[2 * i + 1], bits[2 * i])) head.droppedAtCommit++;
+    }
+    head.inflight.delete(this);
+    this.reset();
+  }
+
+  rollback(): void {
+    this.reset();
+  }
+
+  private reset(): void {
+    this.n = 0;
+    this.series = [];
+    this.id = this.head.appenderId();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Postings: sorted lists of series references, and the set algebra PromQL selectors need.
+ * Lists are Int32Array (4 bytes per entry) so a 1M-series label pair costs 4 MB, not 8+.
+ */
+export type PostingsArray = ArrayLike<number>;
+
+export const EMPTY: Int32Array = new Int32Array(0);
+
+/** A growable sorted postings list. */
+export class PostingsList {
+  data: Int32Array = new Int32Array(2);
+  len = 0;
+
+  add(ref: number): void {
+    if (this.len === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    const d = this.data;
+    if (this.len === 0 || d[this.len - 1] < ref) {
+      d[this.len++] = ref;
+      return;
+    }
+    // Rare: refs normally arrive in increasing order.
+    let lo = 0;
+    let hi = this.len;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (d[mid] < ref) lo = mid + 1;
+      else hi = mid;
+    }
+    if (d[lo] === ref) return;
+    d.copyWithin(lo + 1, lo, this.len);
+    d[lo] = ref;
+    this.len++;
+  }
+
+  /** Drops every ref in `deleted`. */
+  removeAll(deleted: Set<number>): void {
+    const d = this.data;
+    let w = 0;
+    for (let i = 0; i < this.len; i++) if (!deleted.has(d[i])) d[w++] = d[i];
+    this.len = w;
+    if (w < d.length / 4 && d.length > 8) this.data = d.slice(0, Math.max(2, w * 2));
+  }
+
+  view(): Int32Array {
+    return this.data.subarray(0, this.len);
+  }
+}
+
+export function intersect(a: PostingsArray, b: PostingsArray): Int32Array {
+  const out = new Int32Array(Math.min(a.length, b.length));
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x === y) {
+      out[n++] = x;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out.subarray(0, n);
+}
+
+export function subtract(a: PostingsArray, b: PostingsArray): Int32Array {
+  const out = new Int32Array(a.length);
+  let j = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    while (j < b.length && b[j] < x) j++;
+    if (j < b.length && b[j] === x) continue;
+    out[n++] = x;
+  }
+  return out.subarray(0, n);
+}
+
+export function union(lists: PostingsArray[]): Int32Array {
+  if (lists.length === 0) return EMPTY;
+  if (lists.length === 1) return Int32Array.from(lists[0]);
+  if (lists.length === 2) {
+    const [a, b] = lists;
+    const out = new Int32Array(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i] < b[j])) out[n++] = a[i++];
+      else if (i >= a.length || b[j] < a[i]) out[n++] = b[j++];
+      else {
+        out[n++] = a[i++];
+        j++;
+      }
+    }
+    return out.subarray(0, n);
+  }
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const all = new Int32Array(total);
+  let p = 0;
+  for (const l of lists) {
+    all.set(l as ArrayLike<number>, p);
+    p += l.length;
+  }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i];
+  return all.subarray(0, n);
+}
