@@ -311,3 +311,26 @@ test('expandTemplate matches Go regexp.Expand', () => {
   assert.equal(expandTemplate('${1', m), '${1');
   assert.equal(expandTemplate('no dollars', m), 'no dollars');
 });
+
+test('RE2 flag groups anywhere in the pattern', () => {
+  const t: [string, string, boolean][] = [
+    ['a(?i)b', 'aB', true],
+    ['a(?i)b', 'AB', false],
+    ['(?i:fo)o', 'FOo', true],
+    ['(?i:fo)o', 'FOO', false],
+    ['(?i)[a-c]+', 'AbC', true],
+    ['(?i)[^a-c]', 'B', false],
+    ['(?s).+', 'a\nb', true],
+    ['.+', 'a\nb', false],
+    ['(?i)a*b+', 'AAAb', true],
+    ['(x(?i)a)a', 'xAa', true],
+    ['(x(?i)a)a', 'xAA', false],
+    ['(?m)a$\n^b', 'a\nb', true],
+    ['(?i)\\Qab\\E', 'AB', true],
+  ];
+  for (const [re, s, want] of t) assert.equal(compileAnchoredRe2(re).test(s), want, `${re} on ${JSON.stringify(s)}`);
+  // Go 1.19's RE2 (Prometheus 2.42) rejects these.
+  for (const re of ['(?<n>a)', '(?=a)', '(?)', '(?x)a', '[a', 'a)']) {
+    assert.throws(() => compileAnchoredRe2(re), /error parsing regexp/, re);
+  }
+});

@@ -33,116 +33,191 @@ export class Re2SyntaxError extends Error {
   }
 }
 
-function escapeLiteral(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+function escapeLiteral(s: string, fold: boolean): string {
+  let out = '';
+  for (const ch of s) out += fold ? foldChar(ch) : ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return out;
 }
 
-/** Translates RE2 syntax into an equivalent JavaScript source plus flags. Throws Re2SyntaxError. */
-export function translateRe2(pattern: string): { source: string; flags: string } {
-  let flags = '';
-  let p = pattern;
-  // A leading flag group applies to the whole expression, which JavaScript expresses as RegExp flags.
-  const lead = /^\(\?([imsU]+)\)/.exec(p);
-  if (lead) {
-    for (const f of lead[1]) {
-      if (f === 'U') throw new Re2SyntaxError('ungreedy flag (?U) is not supported by Sextant');
-      if (!flags.includes(f)) flags += f;
-    }
-    p = p.slice(lead[0].length);
+/** A literal character under (?i): both cases in a class, as RE2's case folding does for ASCII and most letters. */
+function foldChar(ch: string): string {
+  const lo = ch.toLowerCase();
+  const up = ch.toUpperCase();
+  const esc = (c: string): string => c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  if (lo === up || lo.length !== 1 || up.length !== 1) return esc(ch);
+  return `[${esc(lo)}${esc(up)}]`;
+}
+
+interface Flags {
+  i: boolean;
+  s: boolean;
+  m: boolean;
+}
+
+/** Applies an RE2 flag string like `i`, `is`, `-s`, `i-m` to a copy of the flags. */
+function applyFlags(base: Flags, spec: string): Flags {
+  const f = { ...base };
+  let on = true;
+  for (const c of spec) {
+    if (c === '-') on = false;
+    else if (c === 'i' || c === 's' || c === 'm') f[c] = on;
+    else if (c === 'U') throw new Re2SyntaxError('ungreedy flag (?U) is not supported by Sextant');
+    else throw new Re2SyntaxError(`invalid or unsupported Perl syntax: \`(?${spec}\``);
   }
+  return f;
+}
+
+/**
+ * Translates RE2 syntax into an equivalent JavaScript pattern (used without RegExp flags). Flag groups
+ * anywhere in the pattern ((?i), (?s), (?m), (?i:...)) are expanded inline because Node 20's RegExp has no
+ * inline modifiers. Throws Re2SyntaxError for what RE2 would reject.
+ */
+export function translateRe2(pattern: string): string {
+  const p = pattern;
   let out = '';
-  let inClass = false;
+  let flags: Flags = { i: false, s: false, m: false };
+  // Flags to restore when each open group closes.
+  const stack: Flags[] = [];
   for (let i = 0; i < p.length; i++) {
     const c = p[i];
     if (c === '\\') {
       const n = p[i + 1];
       if (n === undefined) throw new Re2SyntaxError('trailing backslash at end of expression: ``');
-      if (n === 'Q' && !inClass) {
+      if (n === 'Q') {
         const end = p.indexOf('\\E', i + 2);
         const lit = end < 0 ? p.slice(i + 2) : p.slice(i + 2, end);
-        out += escapeLiteral(lit);
+        out += escapeLiteral(lit, flags.i);
         i = end < 0 ? p.length : end + 1;
         continue;
       }
       if (/[1-9]/.test(n)) throw new Re2SyntaxError(`invalid escape sequence: \`\\${n}\``);
-      if (n === 'z' && !inClass) {
-        out += '(?![\\s\\S])';
-        i++;
-        continue;
-      }
-      if (n === 'A' && !inClass) {
-        out += '^';
-        i++;
-        continue;
-      }
-      out += c + n;
       i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === '[' && p[i + 1] === ':') {
-        const m = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(i));
-        if (m && POSIX_CLASSES[m[2]] !== undefined) {
-          if (m[1]) throw new Re2SyntaxError('negated POSIX classes are not supported by Sextant');
-          out += POSIX_CLASSES[m[2]];
-          i += m[0].length - 1;
-          continue;
-        }
-      }
-      if (c === '[') {
-        out += '\\[';
-        continue;
-      }
-      if (c === ']') inClass = false;
-      out += c;
+      if (n === 'z') out += '(?![\\s\\S])';
+      else if (n === 'A') out += '(?<![\\s\\S])';
+      else out += c + n;
       continue;
     }
     if (c === '[') {
-      inClass = true;
-      out += c;
-      // A `]` right after `[` or `[^` is a literal in RE2.
-      if (p[i + 1] === '^') {
-        out += '^';
-        i++;
-      }
-      if (p[i + 1] === ']') {
-        out += '\\]';
-        i++;
-      }
+      const { text, next } = translateClass(p, i, flags.i);
+      out += text;
+      i = next - 1;
       continue;
     }
-    if (c === '(' && p[i + 1] === '?') {
+    if (c === '(') {
+      if (p[i + 1] !== '?') {
+        stack.push(flags);
+        out += '(';
+        continue;
+      }
       const rest = p.slice(i + 2);
       if (rest.startsWith('P<')) {
+        stack.push(flags);
         out += '(?<';
         i += 3;
         continue;
       }
-      if (rest.startsWith(':')) {
+      const fm = /^([a-zA-Z-]*)([:)])/.exec(rest);
+      if (!fm || (fm[1] === '' && fm[2] === ')')) {
+        throw new Re2SyntaxError(`invalid or unsupported Perl syntax: \`(?${rest.slice(0, 1)}\``);
+      }
+      const next = fm[1] === '' ? flags : applyFlags(flags, fm[1]);
+      i += 1 + fm[0].length;
+      if (fm[2] === ':') {
+        stack.push(flags);
+        flags = next;
         out += '(?:';
+      } else {
+        // (?flags) lasts until the enclosing group closes.
+        flags = next;
+      }
+      continue;
+    }
+    if (c === ')') {
+      if (stack.length === 0) throw new Re2SyntaxError(`unexpected ): \`${pattern}\``);
+      flags = stack.pop()!;
+      out += ')';
+      continue;
+    }
+    if (c === '.') {
+      out += flags.s ? '[\\s\\S]' : '.';
+      continue;
+    }
+    if (c === '^') {
+      out += flags.m ? '(?<=^|\\n)' : '^';
+      continue;
+    }
+    if (c === '$') {
+      out += flags.m ? '(?=\\n|$)' : '$';
+      continue;
+    }
+    out += flags.i && /\p{L}/u.test(c) ? foldChar(c) : c;
+  }
+  if (stack.length > 0) throw new Re2SyntaxError(`missing closing ): \`${pattern}\``);
+  return out;
+}
+
+/** Translates one bracket expression starting at p[start] === '['. */
+function translateClass(p: string, start: number, fold: boolean): { text: string; next: number } {
+  let i = start + 1;
+  let out = '[';
+  if (p[i] === '^') {
+    out += '^';
+    i++;
+  }
+  // A `]` right after `[` or `[^` is a literal in RE2.
+  let first = true;
+  const extra: string[] = [];
+  for (; i < p.length; i++) {
+    const c = p[i];
+    if (c === ']' && !first) {
+      return { text: out + extra.join('') + ']', next: i + 1 };
+    }
+    first = false;
+    if (c === '[' && p[i + 1] === ':') {
+      const m = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(i));
+      if (m && POSIX_CLASSES[m[2]] !== undefined) {
+        if (m[1]) throw new Re2SyntaxError('negated POSIX classes are not supported by Sextant');
+        out += POSIX_CLASSES[m[2]];
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    if (c === '\\') {
+      const n = p[i + 1];
+      if (n === undefined) break;
+      out += c + n;
+      i++;
+      continue;
+    }
+    if (c === '[' || c === ']') {
+      out += '\\' + c;
+      continue;
+    }
+    if (fold && /[a-zA-Z]/.test(c)) {
+      // A letter range a-z also admits A-Z under (?i); a single letter admits its other case.
+      if (p[i + 1] === '-' && p[i + 2] !== undefined && p[i + 2] !== ']' && /[a-zA-Z]/.test(p[i + 2])) {
+        const lo = c;
+        const hi = p[i + 2];
+        out += `${lo}-${hi}`;
+        const sw = (x: string): string => (x === x.toLowerCase() ? x.toUpperCase() : x.toLowerCase());
+        extra.push(`${sw(lo)}-${sw(hi)}`);
         i += 2;
         continue;
       }
-      if (/^<[A-Za-z_]/.test(rest)) {
-        // Go 1.22+ accepts (?<name>); 2.42's Go does not, but accepting it is harmless.
-        out += '(?<';
-        i += 2;
-        continue;
-      }
-      const m = /^[^)]*/.exec(rest);
-      throw new Re2SyntaxError(`invalid or unsupported Perl syntax: \`(?${m ? m[0].slice(0, 1) : ''}\``);
+      out += c;
+      extra.push(c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+      continue;
     }
     out += c;
   }
-  if (inClass) throw new Re2SyntaxError(`missing closing ]: \`${pattern}\``);
-  return { source: out, flags };
+  throw new Re2SyntaxError(`missing closing ]: \`${p.slice(start)}\``);
 }
 
 /** Compiles a Prometheus relabel regex: fully anchored, RE2 semantics. Throws Re2SyntaxError. */
 export function compileAnchoredRe2(pattern: string): RegExp {
-  const { source, flags } = translateRe2(pattern);
+  const source = translateRe2(pattern);
   try {
-    return new RegExp(`^(?:${source})$`, flags);
+    return new RegExp(`^(?:${source})$`);
   } catch (e) {
     throw new Re2SyntaxError(`${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
   }
