@@ -1,0 +1,282 @@
+/**
+ * The scrape loop of one target: fetch, parse, relabel, append, mark what vanished as stale, and record
+ * the report series, all through one Appender per scrape that is committed at the end.
+ *
+ * Staleness follows Prometheus 2.42: a series written (without an explicit timestamp) by the previous
+ * successful scrape and missing from this one gets STALE_NAN at this scrape's time; a failed scrape
+ * counts as an empty one, so everything from the previous scrape goes stale; a target that goes away
+ * gets stale markers for all its series and its report series.
+ */
+import type { Logger } from 'pino';
+import type { ScrapeConfig } from '../../config/types.js';
+import { labelsKey, validateLabels, type Labels } from '../../model/labels.js';
+import { relabel, type CompiledRelabelConfig } from '../../model/relabel.js';
+import { formatFromContentType, parseExposition } from '../../model/textparse/parser.js';
+import type { MetricMetadata } from '../../model/textparse/types.js';
+import { STALE_NAN } from '../../model/value.js';
+import { AppendError, type Appender, type Storage } from '../storage/interface.js';
+import type { ScrapeHttpClient } from './http-client.js';
+import { mergeTargetLabels, reportLabels } from './labels.js';
+import { scrapeOffsetMs, type TargetSpec } from './target.js';
+
+export type TargetHealth = 'up' | 'down' | 'unknown';
+
+export interface LoopDeps {
+  readonly storage: Storage;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch; stamps samples. */
+  readonly now: () => number;
+  readonly client: ScrapeHttpClient;
+  readonly cfg: ScrapeConfig;
+  readonly metricRelabel: readonly CompiledRelabelConfig[];
+  /** When true the loop never scrapes on its own timer (tests drive it with scrapeNow). */
+  readonly manual: boolean;
+}
+
+const REPORT_NAMES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+] as const;
+
+/** Cache entries unseen for this many scrapes are forgotten, so churned series do not pile up. */
+const CACHE_KEEP_ITERATIONS = 10;
+
+interface CacheEntry {
+  /** Final labels, or null when metric_relabel_configs dropped the series. */
+  labels: Labels | null;
+  key: string;
+  lastIter: number;
+}
+
+class SampleLimitError extends Error {
+  constructor() {
+    super('sample limit exceeded');
+  }
+}
+
+export class ScrapeLoop {
+  health: TargetHealth = 'unknown';
+  lastError = '';
+  /** Epoch ms of the last scrape's start, 0 before the first. */
+  lastScrape = 0;
+  lastScrapeDurationSeconds = 0;
+  /** The most recent scrape's TYPE/HELP/UNIT, by family name. */
+  metadata = new Map<string, MetricMetadata>();
+
+  /** Series (by labelsKey) the previous scrape wrote without explicit timestamps: candidates for stale markers. */
+  private prev = new Map<string, Labels>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private iter = 0;
+  private reportWritten = false;
+  private readonly reportSeries: Labels[];
+  private chain: Promise<void> = Promise.resolve();
+  private busy = false;
+  private stopped = false;
+  private startTimer: NodeJS.Timeout | undefined;
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private abort = new AbortController();
+
+  constructor(
+    readonly spec: TargetSpec,
+    private readonly deps: LoopDeps,
+  ) {
+    this.reportSeries = REPORT_NAMES.map((n) => reportLabels(n, spec.labels));
+  }
+
+  /**
+   * Continues where a loop for the same target under an older config left off, so a reload neither
+   * loses staleness tracking nor writes stale markers for series that are still there.
+   */
+  inheritFrom(old: ScrapeLoop): void {
+    this.prev = new Map(old.prev);
+    this.metadata = old.metadata;
+    this.health = old.health;
+    this.lastError = old.lastError;
+    this.lastScrape = old.lastScrape;
+    this.lastScrapeDurationSeconds = old.lastScrapeDurationSeconds;
+    if (old.reportWritten) {
+      // Report series whose labels changed would otherwise never be marked stale.
+      const mine = new Set(this.reportSeries.map(labelsKey));
+      for (const l of old.reportSeries) if (!mine.has(labelsKey(l))) this.prev.set(labelsKey(l), l);
+      this.reportWritten = true;
+    }
+  }
+
+  start(): void {
+    if (this.deps.manual || this.stopped) return;
+    const offset = scrapeOffsetMs(this.spec, Date.now());
+    this.startTimer = setTimeout(() => {
+      this.tick();
+      this.intervalTimer = setInterval(() => this.tick(), this.spec.intervalMs);
+      this.intervalTimer.unref();
+    }, offset);
+    this.startTimer.unref();
+  }
+
+  private tick(): void {
+    // A scrape that overruns its interval is not stacked up behind another one.
+    if (this.busy || this.stopped) return;
+    void this.scrapeNow();
+  }
+
+  /** Runs one scrape after any in-flight one; resolves when its samples are committed. */
+  scrapeNow(): Promise<void> {
+    const run = this.chain.then(() => (this.stopped ? undefined : this.scrapeOnce()));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stops the loop. With `staleMarkers`, every series it wrote last time plus its report series get
+   * STALE_NAN (target gone); without, they are left as they are (shutdown, or a successor inherits them).
+   */
+  async stop(staleMarkers: boolean): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.startTimer);
+    clearInterval(this.intervalTimer);
+    this.abort.abort();
+    await this.chain;
+    if (!staleMarkers) return;
+    const app = this.deps.storage.appender();
+    const t = this.deps.now();
+    for (const l of this.prev.values()) appendIgnoringRefusals(app, l, t, STALE_NAN);
+    if (this.reportWritten) for (const l of this.reportSeries) appendIgnoringRefusals(app, l, t, STALE_NAN);
+    this.prev.clear();
+    try {
+      await app.commit();
+    } catch (e) {
+      this.deps.logger.warn({ err: e, target: this.spec.url }, 'writing stale markers failed');
+    }
+  }
+
+  private async scrapeOnce(): Promise<void> {
+    this.busy = true;
+    const { storage, cfg } = this.deps;
+    const appendTime = this.deps.now();
+    const started = performance.now();
+    let scrapeErr: Error | undefined;
+    let body = '';
+    let contentType = '';
+    try {
+      const res = await this.deps.client.scrape(this.spec.url, this.spec.timeoutMs, this.abort.signal);
+      body = res.body;
+      contentType = res.contentType;
+    } catch (e) {
+      scrapeErr = e as Error;
+    }
+    if (this.stopped) {
+      this.busy = false;
+      return;
+    }
+
+    let app = storage.appender();
+    let total = 0;
+    let added = 0;
+    let seriesAdded = 0;
+    let cur = new Map<string, Labels>();
+    if (!scrapeErr) {
+      try {
+        ({ total, added, seriesAdded } = this.appendScrape(app, body, contentType, appendTime, cur));
+      } catch (e) {
+        scrapeErr = e as Error;
+        app.rollback();
+        app = storage.appender();
+        cur = new Map();
+      }
+    }
+    // Whatever the previous scrape had and this one did not write is stale now (all of it after a failure).
+    for (const [key, labels] of this.prev) {
+      if (!cur.has(key)) appendIgnoringRefusals(app, labels, appendTime, STALE_NAN);
+    }
+    this.prev = cur;
+
+    const duration = (performance.now() - started) / 1000;
+    const values = [scrapeErr ? 0 : 1, duration, total, added, seriesAdded];
+    for (let i = 0; i < this.reportSeries.length; i++) appendIgnoringRefusals(app, this.reportSeries[i], appendTime, values[i]);
+    this.reportWritten = true;
+    try {
+      await app.commit();
+    } catch (e) {
+      scrapeErr ??= e as Error;
+      this.deps.logger.warn({ err: e, target: this.spec.url }, 'committing scrape failed');
+    }
+    this.health = scrapeErr ? 'down' : 'up';
+    this.lastError = scrapeErr ? scrapeErr.message : '';
+    this.lastScrape = appendTime;
+    this.lastScrapeDurationSeconds = duration;
+    if (scrapeErr) this.deps.logger.debug({ target: this.spec.url, err: scrapeErr.message, job: cfg.jobName }, 'scrape failed');
+    this.busy = false;
+  }
+
+  /** Parses and appends one exposition. Throws (and the caller rolls back) on a parse error, invalid labels or the sample limit. */
+  private appendScrape(
+    app: Appender,
+    body: string,
+    contentType: string,
+    appendTime: number,
+    cur: Map<string, Labels>,
+  ): { total: number; added: number; seriesAdded: number } {
+    const { cfg } = this.deps;
+    const parsed = parseExposition(body, formatFromContentType(contentType));
+    const iter = ++this.iter;
+    let added = 0;
+    let seriesAdded = 0;
+    let limitHit = false;
+    for (const s of parsed.samples) {
+      let entry = this.cache.get(s.series);
+      let isNew = false;
+      if (!entry) {
+        entry = this.resolveLabels(s.labels);
+        this.cache.set(s.series, entry);
+        isNew = true;
+      }
+      entry.lastIter = iter;
+      const labels = entry.labels;
+      if (labels === null) continue;
+      added++;
+      // Keep counting past the limit so scrape_samples_scraped stays truthful; the batch is refused below.
+      if (cfg.sampleLimit > 0 && added > cfg.sampleLimit) {
+        limitHit = true;
+        continue;
+      }
+      const explicit = cfg.honorTimestamps && s.t !== undefined;
+      const t = explicit ? (s.t as number) : appendTime;
+      if (appendIgnoringRefusals(app, labels, t, s.v) && isNew) seriesAdded++;
+      // Series with their own timestamps are exempt from staleness, as in Prometheus.
+      if (!explicit) cur.set(entry.key, labels);
+    }
+    if (limitHit) throw new SampleLimitError();
+    if (iter % CACHE_KEEP_ITERATIONS === 0) {
+      for (const [k, e] of this.cache) if (iter - e.lastIter > CACHE_KEEP_ITERATIONS) this.cache.delete(k);
+    }
+    this.metadata = new Map(parsed.metadata.map((m) => [m.name, m]));
+    return { total: parsed.samples.length, added, seriesAdded };
+  }
+
+  private resolveLabels(scraped: Labels): CacheEntry {
+    const { cfg, metricRelabel } = this.deps;
+    let labels: Labels | undefined = mergeTargetLabels(scraped, this.spec.labels, cfg.honorLabels);
+    if (metricRelabel.length > 0) labels = relabel(labels, metricRelabel);
+    if (labels === undefined || labels.length === 0) return { labels: null, key: '', lastIter: 0 };
+    const invalid = validateLabels(labels);
+    if (invalid !== undefined) throw new Error(`invalid metric name or label names: ${invalid}`);
+    return { labels, key: labelsKey(labels), lastIter: 0 };
+  }
+}
+
+/**
+ * Appends, treating the storage's per-sample refusals (out of order, duplicate, too old) as Prometheus's
+ * scrape loop does: counted in the log, not a reason to fail the scrape. Returns whether it was accepted.
+ */
+function appendIgnoringRefusals(app: Appender, labels: Labels, t: number, v: number): boolean {
+  try {
+    app.append(labels, t, v);
+    return true;
+  } catch (e) {
+    if (e instanceof AppendError && e.kind !== 'invalid_labels') return false;
+    throw e;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The scrape pool of one job: the targets its discovery produced, one loop per target, and the job's
+ * HTTP client. Target-set changes keep the loops of unchanged targets running; a changed job config
+ * replaces the loops, each new one inheriting its predecessor's staleness state.
+ */
+import type { Logger } from 'pino';
+import type { ScrapeConfig } from '../../config/types.js';
+import { labelsKey, type Labels } from '../../model/labels.js';
+import { compileRelabelConfigs } from '../../model/relabel.js';
+import type { Storage } from '../storage/interface.js';
+import { ScrapeHttpClient } from './http-client.js';
+import { ScrapeLoop } from './loop.js';
+import { mergeGroupTarget, populateTarget, type DiscoveredGroup, type TargetSpec } from './target.js';
+
+export interface PoolDeps {
+  readonly storage: Storage;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly manual: boolean;
+}
+
+/** Everything in a scrape config except its discovery sections: a change here means new loops. */
+export function scrapeBehaviourKey(cfg: ScrapeConfig): string {
+  const { staticConfigs: _s, fileSdConfigs: _f, ...rest } = cfg;
+  return JSON.stringify(rest);
+}
+
+export class ScrapePool {
+  private cfg: ScrapeConfig;
+  private client: ScrapeHttpClient;
+  private readonly loops = new Map<string, ScrapeLoop>();
+  private dropped: Labels[] = [];
+  /** Groups per discovery provider, then per group source. */
+  private readonly groups = new Map<string, Map<string, DiscoveredGroup>>();
+  private chain: Promise<void> = Promise.resolve();
+  private recreate = false;
+  private readonly retired: ScrapeHttpClient[] = [];
+
+  constructor(
+    cfg: ScrapeConfig,
+    private readonly deps: PoolDeps,
+  ) {
+    this.cfg = cfg;
+    this.client = new ScrapeHttpClient(cfg);
+  }
+
+  get config(): ScrapeConfig {
+    return this.cfg;
+  }
+
+  /** Replaces all groups of one provider (a provider always reports its complete current set). */
+  setGroups(provider: string, groups: readonly DiscoveredGroup[]): void {
+    const m = new Map<string, DiscoveredGroup>();
+    for (const g of groups) m.set(g.source, g);
+    this.groups.set(provider, m);
+  }
+
+  removeProvider(provider: string): void {
+    this.groups.delete(provider);
+  }
+
+  /** Adopts a changed job config: from the next sync on, every target gets a fresh loop. */
+  updateConfig(cfg: ScrapeConfig): void {
+    this.cfg = cfg;
+    const old = this.client;
+    this.client = new ScrapeHttpClient(cfg);
+    this.recreate = true;
+    // In-flight scrapes of old loops still hold the old client; it is closed after the next sync stops them.
+    this.retired.push(old);
+  }
+
+  /** Reconciles loops with the current groups. Calls are serialized; the promise resolves when done. */
+  sync(): Promise<void> {
+    const run = this.chain.then(() => this.doSync());
+    this.chain = run.catch((e) => this.deps.logger.error({ err: e, job: this.cfg.jobName }, 'scrape pool sync failed'));
+    return run;
+  }
+
+  private async doSync(): Promise<void> {
+    const cfg = this.cfg;
+    const specs = new Map<string, TargetSpec>();
+    const dropped: Labels[] = [];
+    for (const provider of this.groups.values()) {
+      for (const group of provider.values()) {
+        for (const t of group.targets) {
+          const r = populateTarget(mergeGroupTarget(group, t), cfg);
+          if (r.kind === 'active') {
+            if (!specs.has(r.target.key)) specs.set(r.target.key, r.target);
+          } else {
+            if (r.kind === 'error') this.deps.logger.warn({ job: cfg.jobName, err: r.error }, 'creating target failed');
+            dropped.push(r.discovered);
+          }
+        }
+      }
+    }
+    this.dropped = dropped;
+
+    const recreate = this.recreate;
+    this.recreate = false;
+    const metricRelabel = compileRelabelConfigs(cfg.metricRelabelConfigs);
+    const old = new Map(this.loops);
+    const byLabels = new Map<string, ScrapeLoop>();
+    for (const loop of old.values()) byLabels.set(labelsKey(loop.spec.labels), loop);
+    const stops: Promise<void>[] = [];
+    const fresh: ScrapeLoop[] = [];
+    this.loops.clear();
+    for (const [key, spec] of specs) {
+      const existing = old.get(key);
+      if (existing && !recreate) {
+        this.loops.set(key, existing);
+        old.delete(key);
+        continue;
+      }
+      const loop = new ScrapeLoop(spec, {
+        storage: this.deps.storage,
+        logger: this.deps.logger,
+        now: this.deps.now,
+        client: this.client,
+        cfg,
+        metricRelabel,
+        manual: this.deps.manual,
+      });
+      const predecessor = byLabels.get(labelsKey(spec.labels));
+      if (predecessor && old.has(predecessor.spec.key)) {
+        old.delete(predecessor.spec.key);
+        await predecessor.stop(false);
+        loop.inheritFrom(predecessor);
+      }
+      this.loops.set(key, loop);
+      fresh.push(loop);
+    }
+    // Targets that are gone: their series end now.
+    for (const loop of old.values()) stops.push(loop.stop(true));
+    await Promise.all(stops);
+    for (const loop of fresh) loop.start();
+    for (const c of this.retired.splice(0)) c.close();
+  }
+
+  activeLoops(): ScrapeLoop[] {
+    return [...this.loops.values()];
+  }
+
+  droppedTargets(): Labels[] {
+    return this.dropped;
+  }
+
+  /** Waits for pending syncs, then scrapes every target once. */
+  async scrapeAllNow(): Promise<void> {
+    await this.chain;
+    await Promise.all([...this.loops.values()].map((l) => l.scrapeNow()));
+  }
+
+  /** Stops every loop; `staleMarkers` when the job itself is gone (not on shutdown). */
+  async stop(staleMarkers: boolean): Promise<void> {
+    await this.chain;
+    await Promise.all([...this.loops.values()].map((l) => l.stop(staleMarkers)));
+    this.loops.clear();
+    this.client.close();
+    for (const c of this.retired.splice(0)) c.close();
+  }
+}
