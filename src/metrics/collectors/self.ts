@@ -7,7 +7,7 @@
  * with the standard `process_*` / `nodejs_*` metrics and `sextant_build_info` added exactly once.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Gauge, register, type Registry } from 'prom-client';
 
@@ -44,22 +44,54 @@ function readVersion(root: string | undefined): string {
   }
 }
 
+/** The git directory of a checkout; `.git` is a file pointing elsewhere in worktrees. */
+function gitDir(root: string): string {
+  const dotGit = join(root, '.git');
+  try {
+    const text = readFileSync(dotGit, 'utf8');
+    const m = /^gitdir:\s*(.+)$/m.exec(text);
+    if (m) return resolve(root, m[1]!.trim());
+  } catch {
+    /* a directory (EISDIR) or absent */
+  }
+  return dotGit;
+}
+
+function readRef(dirs: readonly string[], ref: string): string | undefined {
+  for (const dir of dirs) {
+    try {
+      return readFileSync(join(dir, ref), 'utf8').trim();
+    } catch {
+      /* maybe packed */
+    }
+    try {
+      const line = readFileSync(join(dir, 'packed-refs'), 'utf8')
+        .split('\n')
+        .find((l) => l.endsWith(' ' + ref));
+      if (line) return line.split(' ')[0];
+    } catch {
+      /* no packed refs here */
+    }
+  }
+  return undefined;
+}
+
 /** Release builds set SEXTANT_REVISION; in a git checkout we read HEAD without shelling out. */
 function readRevision(root: string | undefined): string {
   const fromEnv = process.env['SEXTANT_REVISION'];
   if (fromEnv) return fromEnv;
   if (!root) return 'unknown';
   try {
-    const head = readFileSync(join(root, '.git', 'HEAD'), 'utf8').trim();
+    const dir = gitDir(root);
+    const head = readFileSync(join(dir, 'HEAD'), 'utf8').trim();
     if (!head.startsWith('ref: ')) return head;
-    const ref = head.slice(5);
+    let common = dir;
     try {
-      return readFileSync(join(root, '.git', ref), 'utf8').trim();
+      common = resolve(dir, readFileSync(join(dir, 'commondir'), 'utf8').trim());
     } catch {
-      const packed = readFileSync(join(root, '.git', 'packed-refs'), 'utf8');
-      const line = packed.split('\n').find((l) => l.endsWith(' ' + ref));
-      return line ? line.split(' ')[0]! : 'unknown';
+      /* not a worktree */
     }
+    return readRef([dir, common], head.slice(5)) ?? 'unknown';
   } catch {
     return 'unknown';
   }
