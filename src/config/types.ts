@@ -40,12 +40,25 @@ export interface TLSConfig {
   insecureSkipVerify: boolean;
 }
 
+/** The `authorization` block; `bearer_token(_file)` is also mirrored here as type Bearer, as Prometheus does. */
+export interface AuthorizationConfig {
+  type: string; // default 'Bearer'
+  credentials?: string;
+  credentialsFile?: string;
+}
+
 /** What an outgoing HTTP client needs (scrape, remote_write, alertmanager). */
 export interface HTTPClientConfig {
   basicAuth?: BasicAuth;
   bearerToken?: string;
   bearerTokenFile?: string;
   tlsConfig?: TLSConfig;
+  authorization?: AuthorizationConfig;
+  /** oauth2 block as written (snake_case keys); parsed and validated but not used by Sextant yet. */
+  oauth2?: Record<string, unknown>;
+  proxyUrl?: string;
+  followRedirects?: boolean; // default true
+  enableHttp2?: boolean; // default true
 }
 
 export interface StaticConfig {
@@ -72,6 +85,14 @@ export interface ScrapeConfig extends HTTPClientConfig {
   fileSdConfigs: FileSDConfig[];
   relabelConfigs: RelabelConfig[];
   metricRelabelConfigs: RelabelConfig[];
+  /** Limits Prometheus 2.42 knows; 0 = none. Parsed but not necessarily enforced. */
+  targetLimit?: number;
+  labelLimit?: number;
+  labelNameLengthLimit?: number;
+  labelValueLengthLimit?: number;
+  bodySizeLimit?: number; // bytes
+  /** Service discovery blocks Sextant accepts but does not run yet (kubernetes_sd_configs, ...), as written. */
+  otherSdConfigs?: Record<string, unknown[]>;
 }
 
 export interface QueueConfig {
@@ -101,6 +122,7 @@ export interface AlertmanagerConfig extends HTTPClientConfig {
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSDConfig[];
   relabelConfigs: RelabelConfig[];
+  otherSdConfigs?: Record<string, unknown[]>;
 }
 
 export interface GlobalConfig {
@@ -108,6 +130,7 @@ export interface GlobalConfig {
   scrapeTimeout: number; // default 10s
   evaluationInterval: number; // default 1m
   externalLabels: Record<string, string>;
+  queryLogFile?: string;
 }
 
 export interface PrometheusConfig {
@@ -119,6 +142,10 @@ export interface PrometheusConfig {
     alertmanagers: AlertmanagerConfig[];
   };
   remoteWrite: RemoteWriteConfig[];
+  /** Sections Sextant accepts but does not act on yet, as written (snake_case keys). */
+  remoteRead?: Record<string, unknown>[];
+  storage?: Record<string, unknown>;
+  tracing?: Record<string, unknown>;
   /** The file it was read from (absolute), or undefined for the built-in default. */
   sourceFile?: string;
   /** The original YAML text, for /api/v1/status/config. */
