@@ -12,7 +12,18 @@ import { collectMeminfo, createVmstatCollector } from './memory.js';
 import { createFilesystemCollector, type FilesystemOptions } from './filesystem.js';
 import { createDiskstatsCollector } from './diskstats.js';
 import { createNetClassCollector, createNetDevCollector, type DeviceFilter } from './network.js';
-import { collectEntropy, collectFilefd, collectLoadavg, collectTime, collectUname, createOsCollector } from './system.js';
+import {
+  collectClocksource,
+  collectEntropy,
+  collectFilefd,
+  collectLoadavg,
+  collectPressure,
+  collectTime,
+  collectTimeZone,
+  collectUname,
+  createOsCollector,
+} from './system.js';
+import { collectArp, collectConntrack, collectSockstat, collectSoftnet, collectUdpQueues, createNetstatCollector } from './netstat.js';
 
 export interface HostCollectorOptions {
   /** Default /proc. Point at /host/proc when running in a container with the host's procfs mounted. */
@@ -34,6 +45,8 @@ export interface HostCollectorOptions {
   netclassIgnoredDevices?: RegExp;
   /** Default: node_exporter's ^(oom_kill|pgpg|pswp|pg.*fault).* */
   vmstatFields?: RegExp;
+  /** Default: node_exporter's --collector.netstat.fields. */
+  netstatFields?: RegExp;
   /** Also expose node_cpu_info (off by default in node_exporter, behind --collector.cpu.info). Default true. */
   cpuInfo?: boolean;
 }
@@ -53,6 +66,8 @@ export class HostCollector {
     const cpu = createCpuCollector();
     const withInfo = opts.cpuInfo ?? true;
     this.collectors = [
+      ['arp', collectArp],
+      ['conntrack', collectConntrack],
       ['cpu', withInfo ? async (ctx) => [...(await cpu(ctx)), ...(await collectCpuInfo(ctx))] : cpu],
       ['diskstats', createDiskstatsCollector(opts.diskDeviceExclude)],
       ['entropy', collectEntropy],
@@ -62,9 +77,14 @@ export class HostCollector {
       ['meminfo', collectMeminfo],
       ['netclass', createNetClassCollector(opts.netclassIgnoredDevices)],
       ['netdev', createNetDevCollector(opts.netdev)],
+      ['netstat', createNetstatCollector(opts.netstatFields)],
       ['os', createOsCollector(opts.osReleasePaths)],
+      ['pressure', collectPressure],
+      ['sockstat', collectSockstat],
+      ['softnet', collectSoftnet],
       ['stat', collectStat],
-      ['time', collectTime],
+      ['time', async (ctx) => [...(await collectTime(ctx)), ...(await collectTimeZone(ctx)), ...(await collectClocksource(ctx))]],
+      ['udp_queues', collectUdpQueues],
       ['uname', collectUname],
       ['vmstat', createVmstatCollector(opts.vmstatFields)],
     ];

@@ -215,3 +215,27 @@ test('collector success is reported for every sub-collector', () => {
   const failed = fam(defaults, 'node_scrape_collector_success').samples.filter((s) => s.value !== 1).map((s) => s.labels['collector']);
   assert.deepEqual(failed, []);
 });
+
+test('netstat, sockstat, softnet, pressure, conntrack, arp, udp queues and time families match node_exporter', () => {
+  const names = (c: ExpositionCheck, prefix: string) => [...c.families.keys()].filter((n) => n.startsWith(prefix)).sort();
+  for (const prefix of ['node_netstat_', 'node_sockstat_', 'node_softnet_', 'node_pressure_', 'node_nf_conntrack_', 'node_arp_', 'node_udp_', 'node_time_']) {
+    assert.deepEqual(names(defaults, prefix), names(neScrape, prefix), prefix);
+  }
+  const samplesOf = (c: ExpositionCheck, name: string) => fam(c, name).samples.map((s) => JSON.stringify(Object.entries(s.labels).sort())).sort();
+  for (const name of ['node_time_clocksource_available_info', 'node_time_clocksource_current_info', 'node_time_zone_offset_seconds', 'node_udp_queues', 'node_softnet_processed_total']) {
+    if (neScrape.families.has(name)) assert.deepEqual(samplesOf(defaults, name), samplesOf(neScrape, name), name);
+  }
+  if (neScrape.families.has('node_nf_conntrack_entries_limit')) {
+    assert.equal(scalar(defaults, 'node_nf_conntrack_entries_limit'), scalar(neScrape, 'node_nf_conntrack_entries_limit'));
+  }
+  if (neScrape.families.has('node_pressure_cpu_waiting_seconds_total')) {
+    near(scalar(defaults, 'node_pressure_cpu_waiting_seconds_total'), scalar(neScrape, 'node_pressure_cpu_waiting_seconds_total'), 0.05, 1, 'cpu pressure');
+  }
+  near(scalar(defaults, 'node_netstat_Ip_Forwarding'), scalar(neScrape, 'node_netstat_Ip_Forwarding'), 0, 0, 'Ip_Forwarding');
+  near(scalar(defaults, 'node_netstat_Tcp_InSegs'), scalar(neScrape, 'node_netstat_Tcp_InSegs'), 0.05, 100, 'Tcp_InSegs');
+  // sockstat mem_bytes = pages × page size, which we take from the auxiliary vector.
+  if (neScrape.families.has('node_sockstat_TCP_mem_bytes')) {
+    const ratio = (c: ExpositionCheck) => scalar(c, 'node_sockstat_TCP_mem_bytes') / Math.max(1, scalar(c, 'node_sockstat_TCP_mem'));
+    if (scalar(neScrape, 'node_sockstat_TCP_mem') > 0 && scalar(defaults, 'node_sockstat_TCP_mem') > 0) assert.equal(ratio(defaults), ratio(neScrape));
+  }
+});

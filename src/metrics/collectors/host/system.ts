@@ -1,7 +1,7 @@
-/** Small single-file families: load, time, uname, file descriptors, entropy, OS release. */
+/** Small single-file families: load, time, uname, file descriptors, entropy, OS release, pressure. */
 import { machine } from 'node:os';
 import { join } from 'node:path';
-import type { MetricFamily } from '../exposition.js';
+import type { MetricFamily, Sample } from '../exposition.js';
 import type { SubCollector } from './context.js';
 
 export const collectLoadavg: SubCollector = async (ctx) => {
@@ -126,3 +126,71 @@ export function createOsCollector(paths: readonly string[] = ['/etc/os-release',
     return families;
   };
 }
+
+/** Zone abbreviation as Go's time.Zone() would give it where Intl knows one (UTC, PST...). */
+function zoneName(d: Date): string {
+  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? 'UTC';
+}
+
+export const collectTimeZone: SubCollector = async (ctx) => {
+  const d = new Date(ctx.now());
+  return [
+    {
+      name: 'node_time_zone_offset_seconds',
+      type: 'gauge',
+      help: 'System time zone offset in seconds.',
+      samples: [{ labels: { time_zone: zoneName(d) }, value: -d.getTimezoneOffset() * 60 }],
+    },
+  ];
+};
+
+export const collectClocksource: SubCollector = async (ctx) => {
+  const dir = join(ctx.sysPath, 'devices', 'system', 'clocksource');
+  const entries = (await ctx.list(dir))?.filter((n) => /^clocksource\d+$/.test(n)).sort();
+  if (!entries?.length) return [];
+  const available: Sample[] = [];
+  const current: Sample[] = [];
+  for (const e of entries) {
+    const device = e.slice('clocksource'.length);
+    const [avail, cur] = await Promise.all([ctx.read(join(dir, e, 'available_clocksource')), ctx.read(join(dir, e, 'current_clocksource'))]);
+    for (const cs of (avail ?? '').trim().split(/\s+/).filter(Boolean)) available.push({ labels: { clocksource: cs, device }, value: 1 });
+    if (cur?.trim()) current.push({ labels: { clocksource: cur.trim(), device }, value: 1 });
+  }
+  return [
+    { name: 'node_time_clocksource_available_info', type: 'gauge', help: "Available clocksources read from '/sys/devices/system/clocksource'.", samples: available },
+    { name: 'node_time_clocksource_current_info', type: 'gauge', help: "Current clocksource read from '/sys/devices/system/clocksource'.", samples: current },
+  ];
+};
+
+/** "some avg10=0.00 avg60=0.00 avg300=0.00 total=123" → { some: 123e-6, full: ... } in seconds. */
+export function parsePressure(text: string): { some?: number; full?: number } {
+  const out: { some?: number; full?: number } = {};
+  for (const line of text.split('\n')) {
+    const m = /^(some|full)\s.*\btotal=(\d+)/.exec(line.trim());
+    if (m) out[m[1] as 'some' | 'full'] = Number(m[2]) / 1e6;
+  }
+  return out;
+}
+
+/** Pressure stall information (Linux >= 4.20 with CONFIG_PSI); absent means no families. */
+export const collectPressure: SubCollector = async (ctx) => {
+  const dir = join(ctx.procPath, 'pressure');
+  const [cpu, io, memory] = await Promise.all(['cpu', 'io', 'memory'].map((r) => ctx.read(join(dir, r))));
+  const families: MetricFamily[] = [];
+  const add = (name: string, help: string, v: number | undefined) => {
+    if (v !== undefined) families.push({ name, type: 'counter', help, samples: [{ value: v }] });
+  };
+  if (cpu !== undefined) add('node_pressure_cpu_waiting_seconds_total', 'Total time in seconds that processes have waited for CPU time', parsePressure(cpu).some);
+  if (io !== undefined) {
+    const p = parsePressure(io);
+    add('node_pressure_io_waiting_seconds_total', 'Total time in seconds that processes have waited due to IO congestion', p.some);
+    add('node_pressure_io_stalled_seconds_total', 'Total time in seconds no process could make progress due to IO congestion', p.full);
+  }
+  if (memory !== undefined) {
+    const p = parsePressure(memory);
+    add('node_pressure_memory_waiting_seconds_total', 'Total time in seconds that processes have waited for memory', p.some);
+    add('node_pressure_memory_stalled_seconds_total', 'Total time in seconds no process could make progress due to memory congestion', p.full);
+  }
+  return families;
+};
