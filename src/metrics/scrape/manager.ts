@@ -9,10 +9,12 @@ import { formatDuration } from '../../config/duration.js';
 import type { FileSDConfig, PrometheusConfig, ScrapeConfig } from '../../config/types.js';
 import { compareLabels, labelsToRecord, type Labels } from '../../model/labels.js';
 import type { MetricType } from '../../model/textparse/types.js';
+import { FileDiscovery } from '../discovery/file.js';
+import { staticTargetGroups } from '../discovery/static.js';
 import type { Storage } from '../storage/interface.js';
 import type { ScrapeLoop } from './loop.js';
 import { ScrapePool, scrapeBehaviourKey } from './pool.js';
-import { staticGroups, type DiscoveredGroup } from './target.js';
+import type { DiscoveredGroup } from './target.js';
 
 /** A running file_sd discovery; reports its complete current group set through the callback. */
 export interface DiscoveryHandle {
@@ -135,7 +137,7 @@ export class ScrapeManager {
         entry.behaviourKey = behaviourKey;
       }
       // Cheap to recompute; the sync below keeps loops of targets that did not change.
-      entry.pool.setGroups('static', staticGroups(sc));
+      entry.pool.setGroups('static', staticTargetGroups(sc.staticConfigs));
       if (entry.fileKey !== fileKey) {
         await entry.file?.stop();
         entry.file = undefined;
@@ -157,12 +159,8 @@ export class ScrapeManager {
     });
   }
 
-  private async startFileDiscovery(pool: ScrapePool, sc: ScrapeConfig, baseDir: string): Promise<DiscoveryHandle | undefined> {
-    const factory = this.opts.fileDiscovery ?? (await defaultFileDiscovery());
-    if (!factory) {
-      this.opts.logger.error({ job: sc.jobName }, 'file_sd_configs given but no file discovery is available');
-      return undefined;
-    }
+  private async startFileDiscovery(pool: ScrapePool, sc: ScrapeConfig, baseDir: string): Promise<DiscoveryHandle> {
+    const factory = this.opts.fileDiscovery ?? defaultFileDiscovery(this.opts.logger);
     let ready = false;
     const handle = await factory(sc.fileSdConfigs, baseDir, (groups) => {
       pool.setGroups('file', groups);
@@ -296,7 +294,11 @@ function globalUrl(url: string): string {
   return url;
 }
 
-/** The discovery package's file_sd, loaded lazily so the scrape engine does not hard-depend on it. */
-async function defaultFileDiscovery(): Promise<FileDiscoveryFactory | undefined> {
-  return undefined;
+/** The discovery package's file_sd: reads the files once before resolving, then watches them. */
+function defaultFileDiscovery(logger: Logger): FileDiscoveryFactory {
+  return async (configs, baseDir, onUpdate) => {
+    const d = new FileDiscovery(configs, baseDir, onUpdate, { logger });
+    await d.start();
+    return d;
+  };
 }

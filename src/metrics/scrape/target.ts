@@ -165,15 +165,6 @@ export function scrapeOffsetMs(spec: TargetSpec, nowMs: number): number {
   return Number(next);
 }
 
-/** Expands static_configs into groups, as the discovery package's static provider does. */
-export function staticGroups(cfg: ScrapeConfig): DiscoveredGroup[] {
-  return cfg.staticConfigs.map((sc, i) => ({
-    source: String(i),
-    targets: sc.targets.map((t) => ({ [ADDRESS_LABEL]: t })),
-    labels: sc.labels,
-  }));
-}
-
 /** Discovered labels for one target of a group: group labels, then the target's own on top. */
 export function mergeGroupTarget(group: DiscoveredGroup, target: Readonly<Record<string, string>>): Record<string, string> {
   return { ...group.labels, ...target };
