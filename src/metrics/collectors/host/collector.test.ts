@@ -282,6 +282,14 @@ test('filesystems: excludes, escaped mount points, de-duplication, read-only, fa
   assert.deepEqual(fam(custom, 'node_filesystem_device_error').samples.map((s) => s.labels['mountpoint']).sort(), ['/', '/data disk']);
 });
 
+test('filesystems under a container rootfs: statfs through the prefix, labels without it', async () => {
+  const calls: string[] = [];
+  put('proc-rootfs/1/mounts', '/dev/sda2 /host/root ext4 rw 0 0\n/dev/sdb1 /host/root/data xfs rw 0 0\n');
+  const m = await scrape(collector({ procPath: join(root, 'proc-rootfs'), filesystem: { rootfsPath: '/host/root', statfs: makeStatfs(calls), statfsTimeoutMs: 50 } }));
+  assert.deepEqual(fam(m, 'node_filesystem_device_error').samples.map((s) => s.labels['mountpoint']).sort(), ['/', '/data']);
+  assert.deepEqual(calls.sort(), ['/host/root', '/host/root/data']);
+});
+
 test('os-release parsing handles quotes, escapes and comments', () => {
   const env = parseOsRelease('# c\nNAME="A \\"B\\""\nID=x\nVERSION=\'1 (y)\'\n\nBAD\n');
   assert.equal(env.get('NAME'), 'A "B"');

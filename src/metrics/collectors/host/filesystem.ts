@@ -44,6 +44,12 @@ export interface FilesystemOptions {
   fsTypesExclude?: RegExp;
   /** How long one statfs may take before the mount is reported as failing. Default 5000 ms, as node_exporter. */
   statfsTimeoutMs?: number;
+  /**
+   * Where the host's root filesystem is mounted when running in a container (node_exporter's
+   * --path.rootfs), e.g. /host/root. statfs goes to rootfsPath + mount point, and the prefix is
+   * stripped from mount point labels. Default "/".
+   */
+  rootfsPath?: string;
   /** Replaceable for tests. */
   statfs?: (path: string) => Promise<StatsFs>;
 }
@@ -55,6 +61,8 @@ export function createFilesystemCollector(opts: FilesystemOptions = {}): SubColl
   const fsExclude = opts.fsTypesExclude ?? DEFAULT_FS_TYPES_EXCLUDE;
   const timeoutMs = opts.statfsTimeoutMs ?? 5000;
   const doStatfs = opts.statfs ?? ((p: string) => statfs(p));
+  const rootfs = opts.rootfsPath && opts.rootfsPath !== '/' ? opts.rootfsPath.replace(/\/+$/, '') : '';
+  const stripRootfs = (mp: string) => (rootfs && mp.startsWith(rootfs) ? mp.slice(rootfs.length) || '/' : mp);
   /** statfs calls still running past their timeout, by mount point. */
   const stuck = new Map<string, Promise<unknown>>();
 
@@ -88,7 +96,8 @@ export function createFilesystemCollector(opts: FilesystemOptions = {}): SubColl
     if (text === undefined) throw new Error(`cannot read ${join(ctx.procPath, 'mounts')}`);
     const seen = new Set<string>();
     const mounts: Mount[] = [];
-    for (const m of parseMounts(text)) {
+    for (const parsed of parseMounts(text)) {
+      const m = { ...parsed, mountPoint: stripRootfs(parsed.mountPoint) };
       if (mpExclude.test(m.mountPoint) || fsExclude.test(m.fsType)) continue;
       // The same device/mountpoint/fstype can be listed twice (over-mounts); expose it once.
       const key = `${m.device}\0${m.mountPoint}\0${m.fsType}`;
@@ -96,7 +105,7 @@ export function createFilesystemCollector(opts: FilesystemOptions = {}): SubColl
       seen.add(key);
       mounts.push(m);
     }
-    const stats = await Promise.all(mounts.map((m) => statWithTimeout(m.mountPoint)));
+    const stats = await Promise.all(mounts.map((m) => statWithTimeout(rootfs ? (m.mountPoint === '/' ? rootfs : join(rootfs, m.mountPoint)) : m.mountPoint)));
 
     const s = { size: [] as Sample[], free: [] as Sample[], avail: [] as Sample[], files: [] as Sample[], filesFree: [] as Sample[], ro: [] as Sample[], err: [] as Sample[] };
     mounts.forEach((m, i) => {
