@@ -122,19 +122,22 @@ function needsPort(addr: string): boolean {
   return false;
 }
 
-/** scheme://address/path?params, with `__param_*` labels overriding the configured params. */
+/** scheme://address/path?params; a `__param_<name>` label replaces the first configured value of that param (Target.URL). */
 export function targetUrl(full: Labels, cfg: ScrapeConfig): string {
-  const params = new URLSearchParams();
-  const fromLabels = new Map<string, string>();
-  for (const l of full) if (l.name.startsWith(PARAM_LABEL_PREFIX)) fromLabels.set(l.name.slice(PARAM_LABEL_PREFIX.length), l.value);
-  for (const [name, values] of Object.entries(cfg.params)) {
-    if (fromLabels.has(name)) continue;
-    for (const v of values) params.append(name, v);
+  const params = new Map<string, string[]>();
+  for (const [name, values] of Object.entries(cfg.params)) params.set(name, [...values]);
+  for (const l of full) {
+    if (!l.name.startsWith(PARAM_LABEL_PREFIX)) continue;
+    const name = l.name.slice(PARAM_LABEL_PREFIX.length);
+    const values = params.get(name);
+    if (values && values.length > 0) values[0] = l.value;
+    else params.set(name, [l.value]);
   }
-  for (const [name, value] of fromLabels) params.set(name, value);
+  const qs = new URLSearchParams();
+  for (const [name, values] of params) for (const v of values) qs.append(name, v);
   const path = get(full, METRICS_PATH_LABEL) || '/metrics';
-  const qs = params.toString();
-  return `${get(full, SCHEME_LABEL) || 'http'}://${get(full, ADDRESS_LABEL)}${path.startsWith('/') ? '' : '/'}${path}${qs ? '?' + qs : ''}`;
+  const q = qs.toString();
+  return `${get(full, SCHEME_LABEL) || 'http'}://${get(full, ADDRESS_LABEL)}${path.startsWith('/') ? '' : '/'}${path}${q ? '?' + q : ''}`;
 }
 
 /** The machine's identity, so several replicas scraping the same targets spread their load differently. */
