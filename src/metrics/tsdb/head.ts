@@ -150,6 +150,8 @@ export class Head implements PostingsIndex {
   wal: SegmentLog | undefined;
   private nextAppenderId = 1;
   readonly inflight = new Set<HeadAppender>();
+  /** Called after every successful commit (the DB uses it to notice when a block can be cut). */
+  onCommitted: (() => void) | undefined;
   /** Counters of samples refused at commit (races between appenders), as Prometheus counts them. */
   droppedAtCommit = 0;
   readonly recWriter = new ByteWriter(1 << 16);
@@ -161,6 +163,12 @@ export class Head implements PostingsIndex {
 
   appenderId(): number {
     return this.nextAppenderId++;
+  }
+
+  /** Resolves when every commit that was in flight at call time has been applied to the head. */
+  async waitInflight(): Promise<void> {
+    const snap = [...this.inflight];
+    while (snap.some((a) => this.inflight.has(a))) await new Promise((r) => setTimeout(r, 1));
   }
 
   appender(): HeadAppender {
@@ -254,7 +262,7 @@ export class Head implements PostingsIndex {
    * appender committed a newer sample first); duplicates of the last sample are silently ignored.
    */
   applySample(s: MemSeries, t: number, hi: number, lo: number): boolean {
-    if (t > s.maxT) {
+    if (t > s.maxT && t >= this.minValidTime) {
       let b = s.head;
       if (b === null || b.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(b.minT)) {
         if (b !== null) this.finishChunk(s, b);
@@ -269,6 +277,7 @@ export class Head implements PostingsIndex {
       return true;
     }
     if (t === s.maxT) return hi === s.lastHi && lo === s.lastLo;
+    // Below minValidTime the range is already (being) persisted: only the out-of-order path may take it.
     if (this.oooWindow > 0 && (this.replaying || t >= this.maxT - this.oooWindow)) {
       if (s.ooo === null) s.ooo = new OooBuffer();
       s.ooo.insert(t, hi, lo);
@@ -307,7 +316,7 @@ export class Head implements PostingsIndex {
   allPostings(): PostingsArray {
     return this.all.view();
   }
-  labelValues(name: string): Iterable<string> {
+  valuesOf(name: string): Iterable<string> {
     return this.index.get(name)?.keys() ?? [];
   }
   postings(name: string, value: string): PostingsArray {
@@ -380,10 +389,6 @@ export class Head implements PostingsIndex {
         if (k > 0) s.chunks = k === s.chunks.length ? null : s.chunks.slice(k);
       }
       if (s.head && s.head.minT < before) s.head = null;
-      if (s.ooo) {
-        s.ooo.dropBefore(before);
-        if (s.ooo.n === 0) s.ooo = null;
-      }
       const m = s.minTime();
       if (m < minT) minT = m;
       if (m === Infinity && s.ooo === null && !keep.has(s)) {
@@ -579,6 +584,7 @@ export class HeadAppender implements Appender {
     }
     head.inflight.delete(this);
     this.reset();
+    head.onCommitted?.();
   }
 
   rollback(): void {

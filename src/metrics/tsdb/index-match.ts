@@ -11,7 +11,7 @@ export interface PostingsIndex {
   /** All series refs, sorted. */
   allPostings(): PostingsArray;
   /** Every value the label name has (any order). */
-  labelValues(name: string): Iterable<string>;
+  valuesOf(name: string): Iterable<string>;
   postings(name: string, value: string): PostingsArray;
 }
 
@@ -30,7 +30,7 @@ export function postingsForMatchers(ix: PostingsIndex, matchers: readonly Matche
     const m = compileMatcher(raw);
     const matchesEmpty = m.matches('');
     const lists: PostingsArray[] = [];
-    for (const v of ix.labelValues(raw.name)) {
+    for (const v of ix.valuesOf(raw.name)) {
       if (m.matches(v) !== matchesEmpty) lists.push(ix.postings(raw.name, v));
     }
     if (matchesEmpty) {

@@ -47,7 +47,7 @@ export class HeadSource implements QuerySource {
     return [...names];
   }
   async labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
-    if (matchers.length === 0) return [...this.head.labelValues(name)];
+    if (matchers.length === 0) return [...this.head.valuesOf(name)];
     const vals = new Set<string>();
     for (const s of this.head.matchingSeries(matchers, mint, maxt)) {
       for (const l of s.labels) if (l.name === name) vals.add(l.value);

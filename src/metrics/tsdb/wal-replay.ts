@@ -43,7 +43,8 @@ export function applyRecord(head: Head, rec: Uint8Array): void {
       const minValid = head.minValidTime;
       decodeSamples(rec, (ref, t, hi, lo) => {
         const s = byRef[ref];
-        if (s !== undefined && t >= minValid) head.applySample(s, t, hi, lo);
+        // Older samples are in blocks already, unless they were out-of-order ones that came after the cut.
+        if (s !== undefined && (t >= minValid || head.oooWindow > 0)) head.applySample(s, t, hi, lo);
       });
       break;
     }

@@ -1,0 +1,599 @@
+/**
+ * Persisted, immutable blocks. One directory per block (named by ULID):
+ *   meta.json       time range [minTime, maxTime), stats, compaction level and sources
+ *   chunks/000001   header (magic, version) then chunks: [u32 len][u8 encoding][bytes][u32 crc32c(encoding+bytes)]
+ *   index           header, symbol table, series (labels as symbol refs + chunk metas), postings per label pair,
+ *                   a postings offset table, and a TOC whose CRC covers the whole file.
+ * A series' id is the byte offset of its entry in the index; entries are written in label order, so sorted
+ * ids are sorted series. The index is read into memory on open (it is small next to the chunks); chunk bytes
+ * are read on demand with positioned reads, coalesced when close together.
+ */
+import { mkdir, open, readFile, rename, rm, readdir, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Label, Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { ByteReader, ByteWriter } from '../../lib/encoding/bytes.js';
+import { crc32c } from '../../lib/encoding/crc32c.js';
+import { syncDir } from '../../lib/wal/segment-log.js';
+import { chunkCount, decodeChunk } from './chunk.js';
+import { EMPTY, type PostingsArray } from './postings.js';
+import { postingsForMatchers, type PostingsIndex } from './index-match.js';
+import type { SeriesSamples } from './head.js';
+import type { QuerySource } from './querier.js';
+import { ulid } from './ulid.js';
+import type { WarnLogger } from './wal-replay.js';
+
+export interface BlockMeta {
+  ulid: string;
+  minTime: number;
+  /** Exclusive. */
+  maxTime: number;
+  stats: { numSamples: number; numSeries: number; numChunks: number };
+  compaction: { level: number; sources: string[] };
+  version: 1;
+}
+
+export interface ChunkData {
+  bytes: Uint8Array;
+  minT: number;
+  maxT: number;
+}
+
+export interface BlockSeriesInput {
+  labels: Labels;
+  chunks: ChunkData[];
+}
+
+const CHUNKS_MAGIC = 0x85bd40dd;
+const INDEX_MAGIC = 0xbaaad700;
+const FORMAT_VERSION = 1;
+const CHUNK_FILE_MAX = 512 * 1024 * 1024;
+const ENC_XOR = 1;
+const TOC_SIZE = 20;
+
+function chunkFileName(seq: number): string {
+  return String(seq).padStart(6, '0');
+}
+
+/** Sequentially written chunk files with buffered I/O. */
+class ChunkFilesWriter {
+  private seq = 0;
+  private fh: FileHandle | undefined;
+  private filePos = 0;
+  private readonly buf = new ByteWriter(1 << 20);
+
+  constructor(private readonly dir: string) {}
+
+  private async nextFile(): Promise<void> {
+    await this.flush();
+    if (this.fh) {
+      await this.fh.sync();
+      await this.fh.close();
+    }
+    this.seq++;
+    this.fh = await open(join(this.dir, chunkFileName(this.seq)), 'w');
+    this.filePos = 0;
+    this.buf.u32be(CHUNKS_MAGIC);
+    this.buf.u8(FORMAT_VERSION);
+    this.buf.u8(0);
+    this.buf.u8(0);
+    this.buf.u8(0);
+    this.filePos = 8;
+  }
+
+  /** Returns [file, offset, length]. */
+  async add(bytes: Uint8Array): Promise<[number, number, number]> {
+    const len = 4 + 1 + bytes.length + 4;
+    if (!this.fh || (this.filePos + len > CHUNK_FILE_MAX && this.filePos > 8)) await this.nextFile();
+    const off = this.filePos;
+    const w = this.buf;
+    w.u32(bytes.length);
+    const encPos = w.pos;
+    w.u8(ENC_XOR);
+    w.bytes(bytes);
+    w.u32(crc32c(w.buf, encPos, w.pos));
+    this.filePos += len;
+    if (w.pos >= 4 << 20) await this.flush();
+    return [this.seq, off, len];
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fh && this.buf.pos > 0) {
+      await this.fh.write(this.buf.buf, 0, this.buf.pos);
+    }
+    this.buf.reset();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.fh) {
+      await this.fh.sync();
+      await this.fh.close();
+    }
+  }
+}
+
+/**
+ * Writes a block from series sorted by labels. Yields to the event loop between batches of series.
+ * Returns the new block's directory name, or undefined when there was nothing to write.
+ */
+export async function writeBlock(
+  parentDir: string,
+  input: Iterable<BlockSeriesInput> | AsyncIterable<BlockSeriesInput>,
+  opts: { minTime: number; maxTime: number; level: number; sources: string[]; now?: number },
+): Promise<BlockMeta | undefined> {
+  const id = ulid(opts.now);
+  const tmp = join(parentDir, id + '.tmp');
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(join(tmp, 'chunks'), { recursive: true });
+  const cw = new ChunkFilesWriter(join(tmp, 'chunks'));
+  const seriesLabels: Labels[] = [];
+  const seriesMetas: number[][] = [];
+  const symbols = new Set<string>();
+  let numSamples = 0;
+  let numChunks = 0;
+  let k = 0;
+  try {
+    for await (const s of input) {
+      if (s.chunks.length === 0) continue;
+      const metas: number[] = [];
+      for (const c of s.chunks) {
+        const [file, off, len] = await cw.add(c.bytes);
+        metas.push(c.minT, c.maxT, file, off, len);
+        numSamples += chunkCount(c.bytes);
+        numChunks++;
+      }
+      for (const l of s.labels) {
+        symbols.add(l.name);
+        symbols.add(l.value);
+      }
+      seriesLabels.push(s.labels);
+      seriesMetas.push(metas);
+      if (++k % 2000 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await cw.close();
+    if (seriesLabels.length === 0) {
+      await rm(tmp, { recursive: true, force: true });
+      return undefined;
+    }
+    const index = await buildIndex(seriesLabels, seriesMetas, symbols);
+    const fh = await open(join(tmp, 'index'), 'w');
+    await fh.write(index);
+    await fh.sync();
+    await fh.close();
+    const meta: BlockMeta = {
+      ulid: id,
+      minTime: opts.minTime,
+      maxTime: opts.maxTime,
+      stats: { numSamples, numSeries: seriesLabels.length, numChunks },
+      compaction: { level: opts.level, sources: opts.sources.length > 0 ? opts.sources : [id] },
+      version: 1,
+    };
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
+    await syncDir(tmp);
+    await rename(tmp, join(parentDir, id));
+    await syncDir(parentDir);
+    return meta;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function buildIndex(seriesLabels: Labels[], seriesMetas: number[][], symbolSet: Set<string>): Promise<Uint8Array> {
+  const symbols = [...symbolSet].sort();
+  const symIdx = new Map<string, number>();
+  symbols.forEach((s, i) => symIdx.set(s, i));
+  const w = new ByteWriter(1 << 20);
+  w.u32be(INDEX_MAGIC);
+  w.u8(FORMAT_VERSION);
+  w.u8(0);
+  w.u8(0);
+  w.u8(0);
+  const symbolsOff = w.pos;
+  w.uvarint(symbols.length);
+  for (const s of symbols) w.str(s);
+
+  const seriesOff = w.pos;
+  const postings = new Map<string, Map<string, number[]>>();
+  const all: number[] = [];
+  const body = new ByteWriter(256);
+  for (let i = 0; i < seriesLabels.length; i++) {
+    const id = w.pos;
+    if (id > 0x7fffffff) throw new RangeError('index too large');
+    all.push(id);
+    body.reset();
+    const ls = seriesLabels[i];
+    body.uvarint(ls.length);
+    for (const l of ls) {
+      body.uvarint(symIdx.get(l.name)!);
+      body.uvarint(symIdx.get(l.value)!);
+      let vals = postings.get(l.name);
+      if (!vals) postings.set(l.name, (vals = new Map()));
+      let p = vals.get(l.value);
+      if (!p) vals.set(l.value, (p = []));
+      p.push(id);
+    }
+    const m = seriesMetas[i];
+    body.uvarint(m.length / 5);
+    let prevMax = 0;
+    for (let j = 0; j < m.length; j += 5) {
+      body.varint(m[j] - prevMax);
+      body.uvarint(m[j + 1] - m[j]);
+      body.uvarint(m[j + 2]);
+      body.uvarint(m[j + 3]);
+      body.uvarint(m[j + 4]);
+      prevMax = m[j + 1];
+    }
+    w.uvarint(body.pos);
+    w.bytes(body.buf.subarray(0, body.pos));
+    if (i % 5000 === 4999) await new Promise((r) => setImmediate(r));
+  }
+
+  const postingsOff = w.pos;
+  const table: [string, string, number][] = [];
+  const writeList = (name: string, value: string, ids: number[]): void => {
+    table.push([name, value, w.pos]);
+    w.u32(ids.length);
+    w.ensure(ids.length * 4);
+    for (const id of ids) w.u32(id);
+  };
+  writeList('', '', all);
+  for (const name of [...postings.keys()].sort()) {
+    const vals = postings.get(name)!;
+    for (const value of [...vals.keys()].sort()) writeList(name, value, vals.get(value)!);
+  }
+  const tableOff = w.pos;
+  w.uvarint(table.length);
+  for (const [n, v, off] of table) {
+    w.str(n);
+    w.str(v);
+    w.uvarint(off);
+  }
+  const tocStart = w.pos;
+  w.u32(symbolsOff);
+  w.u32(seriesOff);
+  w.u32(postingsOff);
+  w.u32(tableOff);
+  w.u32(crc32c(w.buf, 0, tocStart + 16));
+  return w.buf.subarray(0, w.pos);
+}
+
+export class CorruptBlockError extends Error {}
+
+interface ChunkReq {
+  file: number;
+  off: number;
+  len: number;
+  /** Index into the result array. */
+  slot: number;
+}
+
+/** Reads and queries one block. */
+export class BlockReader implements PostingsIndex, QuerySource {
+  private symbols: string[] = [];
+  private table = new Map<string, Map<string, number>>();
+  private index!: Buffer;
+  private readonly fds = new Map<number, FileHandle>();
+  private readonly fileSizes = new Map<number, number>();
+  private readonly warned = new Set<string>();
+  private pending = 0;
+  private closing = false;
+  sizeBytes = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly meta: BlockMeta,
+    private readonly logger: WarnLogger | undefined,
+  ) {}
+
+  /** Opens a block; throws CorruptBlockError (with the offending file in the message) if it is unusable. */
+  static async open(dir: string, logger?: WarnLogger): Promise<BlockReader> {
+    let meta: BlockMeta;
+    const metaFile = join(dir, 'meta.json');
+    try {
+      meta = JSON.parse(await readFile(metaFile, 'utf8')) as BlockMeta;
+      if (typeof meta.minTime !== 'number' || typeof meta.maxTime !== 'number' || typeof meta.ulid !== 'string') {
+        throw new Error('missing fields');
+      }
+    } catch (e) {
+      throw new CorruptBlockError(`${metaFile}: ${String(e)}`);
+    }
+    const b = new BlockReader(dir, meta, logger);
+    const indexFile = join(dir, 'index');
+    try {
+      b.index = await readFile(indexFile);
+      b.parseIndex();
+    } catch (e) {
+      throw new CorruptBlockError(`${indexFile}: ${String(e)}`);
+    }
+    let size = b.index.length;
+    const chunksDir = join(dir, 'chunks');
+    for (const name of (await readdir(chunksDir)).sort()) {
+      if (!/^\d{6}$/.test(name)) continue;
+      const file = join(chunksDir, name);
+      const fh = await open(file, 'r');
+      const st = await fh.stat();
+      const head = Buffer.alloc(8);
+      await fh.read(head, 0, 8, 0);
+      if (st.size < 8 || head.readUInt32BE(0) !== CHUNKS_MAGIC) {
+        await fh.close();
+        logger?.warn({ file }, 'TSDB: chunk file has a bad header; its chunks will be skipped');
+        continue;
+      }
+      b.fds.set(Number(name), fh);
+      b.fileSizes.set(Number(name), st.size);
+      size += st.size;
+    }
+    b.sizeBytes = size + (await stat(metaFile)).size;
+    return b;
+  }
+
+  private parseIndex(): void {
+    const ix = this.index;
+    if (ix.length < 8 + TOC_SIZE) throw new Error('index too short');
+    if (ix.readUInt32BE(0) !== INDEX_MAGIC) throw new Error('bad index magic');
+    const tocStart = ix.length - TOC_SIZE;
+    if (crc32c(ix, 0, tocStart + 16) !== ix.readUInt32LE(tocStart + 16)) throw new Error('index checksum mismatch');
+    const symbolsOff = ix.readUInt32LE(tocStart);
+    const tableOff = ix.readUInt32LE(tocStart + 12);
+    let r = new ByteReader(ix, symbolsOff, tocStart);
+    const n = r.uvarint();
+    this.symbols = new Array<string>(n);
+    for (let i = 0; i < n; i++) this.symbols[i] = r.str();
+    r = new ByteReader(ix, tableOff, tocStart);
+    const tn = r.uvarint();
+    for (let i = 0; i < tn; i++) {
+      const name = r.str();
+      const value = r.str();
+      const off = r.uvarint();
+      let vals = this.table.get(name);
+      if (!vals) this.table.set(name, (vals = new Map()));
+      vals.set(value, off);
+    }
+  }
+
+  minTime(): number {
+    return this.meta.minTime;
+  }
+  /** Inclusive, for overlap checks against query ranges. */
+  maxTime(): number {
+    return this.meta.maxTime - 1;
+  }
+
+  // --- PostingsIndex ---
+  allPostings(): PostingsArray {
+    return this.readPostings(this.table.get('')?.get(''));
+  }
+  valuesOf(name: string): Iterable<string> {
+    if (name === '') return [];
+    return this.table.get(name)?.keys() ?? [];
+  }
+  postings(name: string, value: string): PostingsArray {
+    return this.readPostings(this.table.get(name)?.get(value));
+  }
+  private readPostings(off: number | undefined): PostingsArray {
+    if (off === undefined) return EMPTY;
+    const n = this.index.readUInt32LE(off);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.index.readUInt32LE(off + 4 + 4 * i);
+    return out;
+  }
+
+  /** Decodes one series entry: labels and chunk metas (minT, maxT, file, off, len)*. */
+  readSeries(id: number): { labels: Label[]; metas: number[] } {
+    const r = new ByteReader(this.index, id, this.index.length);
+    const len = r.uvarint();
+    r.end = r.pos + len;
+    const nl = r.uvarint();
+    const labels = new Array<Label>(nl);
+    for (let i = 0; i < nl; i++) labels[i] = { name: this.symbols[r.uvarint()], value: this.symbols[r.uvarint()] };
+    const nc = r.uvarint();
+    const metas = new Array<number>(nc * 5);
+    let prevMax = 0;
+    for (let i = 0; i < nc; i++) {
+      const minT = prevMax + r.varint();
+      const maxT = minT + r.uvarint();
+      metas[5 * i] = minT;
+      metas[5 * i + 1] = maxT;
+      metas[5 * i + 2] = r.uvarint();
+      metas[5 * i + 3] = r.uvarint();
+      metas[5 * i + 4] = r.uvarint();
+      prevMax = maxT;
+    }
+    return { labels, metas };
+  }
+
+  private warnOnce(file: string, msg: string, extra: object = {}): void {
+    if (this.warned.has(file + msg)) return;
+    this.warned.add(file + msg);
+    this.logger?.warn({ file, ...extra }, msg);
+  }
+
+  /** Reads chunks, coalescing nearby ranges into one read. Corrupt or missing chunks come back undefined. */
+  async readChunks(reqs: ChunkReq[], out: (Uint8Array | undefined)[]): Promise<void> {
+    const sorted = [...reqs].sort((a, b) => a.file - b.file || a.off - b.off);
+    let i = 0;
+    while (i < sorted.length) {
+      const first = sorted[i];
+      let j = i + 1;
+      let end = first.off + first.len;
+      while (
+        j < sorted.length &&
+        sorted[j].file === first.file &&
+        sorted[j].off - end < 64 * 1024 &&
+        sorted[j].off + sorted[j].len - first.off < 8 * 1024 * 1024
+      ) {
+        end = Math.max(end, sorted[j].off + sorted[j].len);
+        j++;
+      }
+      const file = join(this.dir, 'chunks', chunkFileName(first.file));
+      const fh = this.fds.get(first.file);
+      let buf: Buffer | undefined;
+      if (fh) {
+        const size = this.fileSizes.get(first.file) ?? 0;
+        const want = Math.max(0, Math.min(end, size) - first.off);
+        buf = Buffer.allocUnsafe(want);
+        let got = 0;
+        try {
+          while (got < want) {
+            const { bytesRead } = await fh.read(buf, got, want - got, first.off + got);
+            if (bytesRead === 0) break;
+            got += bytesRead;
+          }
+        } catch (e) {
+          this.warnOnce(file, 'TSDB: cannot read chunk file', { err: String(e) });
+          got = 0;
+        }
+        buf = buf.subarray(0, got);
+      }
+      for (let k = i; k < j; k++) {
+        const q = sorted[k];
+        const rel = q.off - first.off;
+        if (!buf || rel + q.len > buf.length) {
+          this.warnOnce(file, 'TSDB: chunk beyond end of chunk file; skipping it', { offset: q.off });
+          continue;
+        }
+        const dataLen = buf.readUInt32LE(rel);
+        if (dataLen + 9 !== q.len || buf[rel + 4] !== ENC_XOR) {
+          this.warnOnce(file, 'TSDB: corrupt chunk; skipping it', { offset: q.off });
+          continue;
+        }
+        const crc = buf.readUInt32LE(rel + 5 + dataLen);
+        if (crc32c(buf, rel + 4, rel + 5 + dataLen) !== crc) {
+          this.warnOnce(file, 'TSDB: chunk checksum mismatch; skipping it', { offset: q.off });
+          continue;
+        }
+        out[q.slot] = buf.subarray(rel + 5, rel + 5 + dataLen);
+      }
+      i = j;
+    }
+  }
+
+  /** All series with their raw chunks, in label order (for compaction). Yields batches to bound memory. */
+  async *allSeriesChunks(batch = 1000): AsyncGenerator<BlockSeriesInput> {
+    const ids = this.allPostings();
+    for (let start = 0; start < ids.length; start += batch) {
+      const end = Math.min(ids.length, start + batch);
+      const series: { labels: Label[]; metas: number[] }[] = [];
+      const reqs: ChunkReq[] = [];
+      for (let i = start; i < end; i++) {
+        const s = this.readSeries(ids[i]);
+        for (let c = 0; c < s.metas.length; c += 5) {
+          reqs.push({ file: s.metas[c + 2], off: s.metas[c + 3], len: s.metas[c + 4], slot: reqs.length });
+        }
+        series.push(s);
+      }
+      const chunks: (Uint8Array | undefined)[] = new Array(reqs.length);
+      await this.readChunks(reqs, chunks);
+      let slot = 0;
+      for (const s of series) {
+        const out: ChunkData[] = [];
+        for (let c = 0; c < s.metas.length; c += 5) {
+          const b = chunks[slot++];
+          if (b) out.push({ bytes: b, minT: s.metas[c], maxT: s.metas[c + 1] });
+        }
+        yield { labels: s.labels, chunks: out };
+      }
+    }
+  }
+
+  async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<SeriesSamples[]> {
+    if (this.closing) return [];
+    this.pending++;
+    try {
+      const ids = postingsForMatchers(this, matchers);
+      const series: { labels: Label[]; metas: number[] }[] = [];
+      const reqs: ChunkReq[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const s = this.readSeries(ids[i]);
+        const keep: number[] = [];
+        for (let c = 0; c < s.metas.length; c += 5) {
+          if (s.metas[c + 1] >= mint && s.metas[c] <= maxt) {
+            keep.push(s.metas[c], s.metas[c + 1], reqs.length);
+            reqs.push({ file: s.metas[c + 2], off: s.metas[c + 3], len: s.metas[c + 4], slot: reqs.length });
+          }
+        }
+        if (keep.length > 0) series.push({ labels: s.labels, metas: keep });
+      }
+      const chunks: (Uint8Array | undefined)[] = new Array(reqs.length);
+      await this.readChunks(reqs, chunks);
+      const out: SeriesSamples[] = [];
+      for (const s of series) {
+        let total = 0;
+        for (let c = 0; c < s.metas.length; c += 3) {
+          const b = chunks[s.metas[c + 2]];
+          if (b) total += chunkCount(b);
+        }
+        const ts = new Float64Array(total);
+        const vs = new Float64Array(total);
+        const bits = new Uint32Array(vs.buffer);
+        let n = 0;
+        for (let c = 0; c < s.metas.length; c += 3) {
+          const b = chunks[s.metas[c + 2]];
+          if (!b) continue;
+          try {
+            n += decodeChunk(b, ts, bits, n);
+          } catch (e) {
+            this.warnOnce(this.dir, 'TSDB: undecodable chunk; skipping it', { err: String(e) });
+          }
+        }
+        let lo = 0;
+        while (lo < n && ts[lo] < mint) lo++;
+        let hi = n;
+        while (hi > lo && ts[hi - 1] > maxt) hi--;
+        if (hi > lo) out.push({ labels: s.labels, ts: ts.subarray(lo, hi), vs: vs.subarray(lo, hi) });
+      }
+      return out;
+    } finally {
+      this.pending--;
+      if (this.closing && this.pending === 0) void this.closeFds();
+    }
+  }
+
+  private matchingLabels(matchers: readonly Matcher[], mint: number, maxt: number): Label[][] {
+    const ids = postingsForMatchers(this, matchers);
+    const out: Label[][] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const s = this.readSeries(ids[i]);
+      for (let c = 0; c < s.metas.length; c += 5) {
+        if (s.metas[c + 1] >= mint && s.metas[c] <= maxt) {
+          out.push(s.labels);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  async seriesLabels(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Labels[]> {
+    return this.matchingLabels(matchers, mint, maxt);
+  }
+
+  async labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
+    if (matchers.length === 0) return [...this.table.keys()].filter((n) => n !== '');
+    const names = new Set<string>();
+    for (const ls of this.matchingLabels(matchers, mint, maxt)) for (const l of ls) names.add(l.name);
+    return [...names];
+  }
+
+  async labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
+    if (matchers.length === 0) return [...this.valuesOf(name)];
+    const vals = new Set<string>();
+    for (const ls of this.matchingLabels(matchers, mint, maxt)) for (const l of ls) if (l.name === name) vals.add(l.value);
+    return [...vals];
+  }
+
+  private async closeFds(): Promise<void> {
+    const fds = [...this.fds.values()];
+    this.fds.clear();
+    for (const fh of fds) await fh.close().catch(() => undefined);
+  }
+
+  /** Closes files once in-flight reads finish. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.pending === 0) await this.closeFds();
+  }
+}

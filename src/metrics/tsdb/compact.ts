@@ -1,0 +1,173 @@
+/**
+ * Turning head data into blocks and merging blocks: head snapshots for a time range, k-way merges of block
+ * series, chunk-list merging (vertical merge when chunks overlap), and the compaction planner.
+ */
+import { compareLabels } from '../../model/labels.js';
+import { MAX_SAMPLES_PER_CHUNK, XorChunkBuilder, chunkCount, decodeChunk, encodeChunks } from './chunk.js';
+import type { BlockMeta, BlockSeriesInput, ChunkData } from './block.js';
+import type { Head, MemSeries } from './head.js';
+
+/**
+ * Sorts and merges chunks of one series. Non-overlapping chunks are reused as they are; overlapping ones are
+ * decoded, merged (the earlier list wins on equal timestamps) and re-encoded.
+ */
+export function mergeChunkLists(lists: ChunkData[][]): ChunkData[] {
+  const tagged: { c: ChunkData; src: number }[] = [];
+  lists.forEach((l, src) => l.forEach((c) => tagged.push({ c, src })));
+  if (tagged.length <= 1) return tagged.map((x) => x.c);
+  tagged.sort((a, b) => a.c.minT - b.c.minT || a.src - b.src);
+  let overlap = false;
+  for (let i = 1; i < tagged.length; i++) {
+    if (tagged[i].c.minT <= tagged[i - 1].c.maxT) {
+      overlap = true;
+      break;
+    }
+  }
+  if (!overlap) return tagged.map((x) => x.c);
+  // Decode everything, stable-sort by (t, src), keep the first of each timestamp.
+  let total = 0;
+  for (const x of tagged) total += chunkCount(x.c.bytes);
+  const ts = new Float64Array(total);
+  const bits = new Uint32Array(2 * total);
+  const src = new Int32Array(total);
+  let n = 0;
+  for (const x of tagged) {
+    const k = decodeChunk(x.c.bytes, ts, bits, n);
+    src.fill(x.src, n, n + k);
+    n += k;
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => ts[a] - ts[b] || src[a] - src[b] || a - b);
+  const ots = new Float64Array(n);
+  const obits = new Uint32Array(2 * n);
+  let m = 0;
+  for (const i of order) {
+    if (m > 0 && ots[m - 1] === ts[i]) continue;
+    ots[m] = ts[i];
+    obits[2 * m] = bits[2 * i];
+    obits[2 * m + 1] = bits[2 * i + 1];
+    m++;
+  }
+  return encodeChunks(ots, obits, 0, m);
+}
+
+/** Splits a sorted sample run into chunks that never cross a multiple of `range`. */
+function encodeAligned(ts: Float64Array, bits: Uint32Array, n: number, range: number): ChunkData[] {
+  const out: ChunkData[] = [];
+  let b: XorChunkBuilder | undefined;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i];
+    if (!b || b.count >= MAX_SAMPLES_PER_CHUNK || t >= end) {
+      if (b) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+      b = new XorChunkBuilder(256);
+      end = (Math.floor(t / range) + 1) * range;
+    }
+    b.appendBits(t, bits[2 * i + 1], bits[2 * i]);
+  }
+  if (b && b.count > 0) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+  return out;
+}
+
+/**
+ * Captures the head's data in [mint, maxt) as block input, sorted by labels. In-order chunks are shared
+ * (the open chunk is copied); out-of-order samples before maxt are taken out of the head and merged in.
+ * Returns the input and the smallest timestamp included.
+ */
+export function snapshotHead(head: Head, mint: number, maxt: number): { series: BlockSeriesInput[]; minT: number } {
+  const out: { s: MemSeries; chunks: ChunkData[] }[] = [];
+  let minT = mint;
+  for (let ref = 1; ref < head.byRef.length; ref++) {
+    const s = head.byRef[ref];
+    if (s === undefined || s.ref !== ref) continue;
+    const chunks: ChunkData[] = [];
+    if (s.chunks) for (const c of s.chunks) if (c.maxT < maxt) chunks.push(c);
+    if (s.head && s.head.count > 0 && s.head.minT < maxt) {
+      chunks.push({ bytes: s.head.bytes().slice(), minT: s.head.minT, maxT: s.head.lastT });
+    }
+    const o = s.ooo;
+    let k = 0;
+    if (o) while (k < o.n && o.ts[k] < maxt) k++;
+    if (k > 0 && o) {
+      const oooChunks = encodeAligned(o.ts, o.bits, k, maxt - mint);
+      o.dropBefore(maxt);
+      if (o.n === 0) s.ooo = null;
+      if (oooChunks[0].minT < minT) minT = oooChunks[0].minT;
+      const merged = mergeChunkLists([chunks, oooChunks]);
+      if (merged.length > 0) out.push({ s, chunks: merged });
+    } else if (chunks.length > 0) {
+      out.push({ s, chunks });
+    }
+  }
+  out.sort((a, b) => compareLabels(a.s.labels, b.s.labels));
+  return { series: out.map((x) => ({ labels: x.s.labels, chunks: x.chunks })), minT };
+}
+
+/** K-way merge of label-sorted series streams; equal label sets have their chunks merged. */
+export async function* mergeSeriesStreams(
+  streams: AsyncGenerator<BlockSeriesInput>[],
+): AsyncGenerator<BlockSeriesInput> {
+  const heads: (BlockSeriesInput | undefined)[] = [];
+  for (const s of streams) heads.push((await s.next()).value ?? undefined);
+  for (;;) {
+    let min: BlockSeriesInput | undefined;
+    for (const h of heads) if (h && (!min || compareLabels(h.labels, min.labels) < 0)) min = h;
+    if (!min) return;
+    const lists: ChunkData[][] = [];
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (h && compareLabels(h.labels, min.labels) === 0) {
+        lists.push(h.chunks);
+        const nx = await streams[i].next();
+        heads[i] = nx.done ? undefined : nx.value;
+      }
+    }
+    yield { labels: min.labels, chunks: mergeChunkLists(lists) };
+  }
+}
+
+/** Block ranges for levels: blockRange × 3^i, capped at maxRange. */
+export function compactionRanges(blockRange: number, maxRange: number): number[] {
+  const out = [blockRange];
+  while (out[out.length - 1] * 3 <= maxRange) out.push(out[out.length - 1] * 3);
+  return out;
+}
+
+/**
+ * Picks the next set of blocks to merge: overlapping blocks first (vertical compaction), then the smallest
+ * range level with ≥2 blocks inside one aligned window that lies entirely before the newest block's end.
+ */
+export function planCompaction(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] | undefined {
+  if (metas.length < 2) return undefined;
+  const sorted = [...metas].sort((a, b) => a.minTime - b.minTime);
+  let group: BlockMeta[] = [sorted[0]];
+  let groupMax = sorted[0].maxTime;
+  for (let i = 1; i < sorted.length; i++) {
+    const b = sorted[i];
+    if (b.minTime < groupMax) {
+      group.push(b);
+      groupMax = Math.max(groupMax, b.maxTime);
+    } else {
+      if (group.length > 1) return group;
+      group = [b];
+      groupMax = b.maxTime;
+    }
+  }
+  if (group.length > 1) return group;
+  const newest = Math.max(...metas.map((m) => m.maxTime));
+  for (const r of ranges.slice(1)) {
+    const windows = new Map<number, BlockMeta[]>();
+    for (const m of sorted) {
+      const w = Math.floor(m.minTime / r) * r;
+      if (m.maxTime > w + r) continue;
+      if (m.maxTime - m.minTime >= r) continue;
+      let l = windows.get(w);
+      if (!l) windows.set(w, (l = []));
+      l.push(m);
+    }
+    for (const [w, l] of [...windows.entries()].sort((a, b) => a[0] - b[0])) {
+      if (l.length >= 2 && w + r <= newest) return l;
+    }
+  }
+  return undefined;
+}
