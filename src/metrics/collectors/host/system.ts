@@ -128,8 +128,10 @@ export function createOsCollector(paths: readonly string[] = ['/etc/os-release',
 }
 
 /** Zone abbreviation as Go's time.Zone() would give it where Intl knows one (UTC, PST...). */
+let zoneFormat: Intl.DateTimeFormat | undefined; // building one costs ~0.7 ms, so keep it
 function zoneName(d: Date): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+  zoneFormat ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+  const part = zoneFormat.formatToParts(d).find((p) => p.type === 'timeZoneName');
   return part?.value ?? 'UTC';
 }
 
