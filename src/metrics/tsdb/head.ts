@@ -482,6 +482,7 @@ export class HeadAppender implements Appender {
     if (head.maxT !== -Infinity || head.minValidTime !== -Infinity) {
       const minValid = Math.max(head.minValidTime, head.maxT - head.blockRange / 2);
       if (t < minValid && !(head.oooWindow > 0 && t >= head.maxT - head.oooWindow)) {
+        if (head.oooWindow > 0) throw new AppendError('too_old', 'too old sample: beyond the out-of-order window');
         throw new AppendError('out_of_bounds', 'out of bounds');
       }
     }
@@ -508,6 +509,7 @@ export class HeadAppender implements Appender {
       throw new AppendError('duplicate', 'duplicate sample for timestamp');
     }
     if (t < lastT && !(head.oooWindow > 0 && t >= head.maxT - head.oooWindow)) {
+      if (head.oooWindow > 0) throw new AppendError('too_old', 'too old sample: beyond the out-of-order window');
       throw new AppendError('out_of_order', 'out of order sample');
     }
     const n = this.n;
