@@ -34,7 +34,7 @@ export interface HostCollectorOptions {
   udevDataPath?: string;
   /** os-release files tried in order. */
   osReleasePaths?: readonly string[];
-  /** Milliseconds since epoch; for node_time_seconds and collector durations. */
+  /** Milliseconds since epoch, for node_time_seconds and the time zone (durations use the monotonic clock). */
   now?: () => number;
   filesystem?: FilesystemOptions;
   /** Default: node_exporter's partition/ram/loop exclusion. */
