@@ -161,3 +161,18 @@ export class FileDiscovery {
     }, this.opts.debounceMs ?? 20);
   }
 }
+
+/**
+ * Starts a FileDiscovery and resolves once the first read has been reported; the shape the scrape
+ * manager's FileDiscoveryFactory expects.
+ */
+export async function startFileDiscovery(
+  configs: readonly FileSDConfig[],
+  baseDir: string,
+  onUpdate: (groups: TargetGroup[]) => void,
+  opts?: FileDiscoveryOptions,
+): Promise<FileDiscovery> {
+  const d = new FileDiscovery(configs, baseDir, onUpdate, opts);
+  await d.start();
+  return d;
+}
