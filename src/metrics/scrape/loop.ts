@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ScrapeConfig } from '../../config/types.js';
 import { labelsKey, validateLabels, type Labels } from '../../model/labels.js';
 import { relabel, type CompiledRelabelConfig } from '../../model/relabel.js';
-import { formatFromContentType, parseExposition } from '../../model/textparse/parser.js';
+import { formatFromContentType, parseSeriesLabels, scanExposition } from '../../model/textparse/parser.js';
 import type { MetricMetadata } from '../../model/textparse/types.js';
 import { STALE_NAN } from '../../model/value.js';
 import { AppendError, type Appender, type Storage } from '../storage/interface.js';
@@ -220,40 +220,45 @@ export class ScrapeLoop {
     cur: Map<string, Labels>,
   ): { total: number; added: number; seriesAdded: number } {
     const { cfg } = this.deps;
-    const parsed = parseExposition(body, formatFromContentType(contentType));
+    const cache = this.cache;
     const iter = ++this.iter;
+    let total = 0;
     let added = 0;
     let seriesAdded = 0;
     let limitHit = false;
-    for (const s of parsed.samples) {
-      let entry = this.cache.get(s.series);
+    const sampleLimit = cfg.sampleLimit;
+    const honorTimestamps = cfg.honorTimestamps;
+    const metadata = scanExposition(body, formatFromContentType(contentType), (series, v, st, _exemplar, line) => {
+      total++;
+      let entry = cache.get(series);
       let isNew = false;
       if (!entry) {
-        entry = this.resolveLabels(s.labels);
-        this.cache.set(s.series, entry);
+        // Labels are built and relabeled once per series; later scrapes find them by the series text.
+        entry = this.resolveLabels(parseSeriesLabels(series, line));
+        cache.set(series, entry);
         isNew = true;
       }
       entry.lastIter = iter;
       const labels = entry.labels;
-      if (labels === null) continue;
+      if (labels === null) return;
       added++;
       // Keep counting past the limit so scrape_samples_scraped stays truthful; the batch is refused below.
-      if (cfg.sampleLimit > 0 && added > cfg.sampleLimit) {
+      if (sampleLimit > 0 && added > sampleLimit) {
         limitHit = true;
-        continue;
+        return;
       }
-      const explicit = cfg.honorTimestamps && s.t !== undefined;
-      const t = explicit ? (s.t as number) : appendTime;
-      if (appendIgnoringRefusals(app, labels, t, s.v) && isNew) seriesAdded++;
+      const explicit = honorTimestamps && st !== undefined;
+      const t = explicit ? (st as number) : appendTime;
+      if (appendIgnoringRefusals(app, labels, t, v) && isNew) seriesAdded++;
       // Series with their own timestamps are exempt from staleness, as in Prometheus.
       if (!explicit) cur.set(entry.key, labels);
-    }
+    });
     if (limitHit) throw new SampleLimitError();
     if (iter % CACHE_KEEP_ITERATIONS === 0) {
-      for (const [k, e] of this.cache) if (iter - e.lastIter > CACHE_KEEP_ITERATIONS) this.cache.delete(k);
+      for (const [k, e] of cache) if (iter - e.lastIter > CACHE_KEEP_ITERATIONS) cache.delete(k);
     }
-    this.metadata = new Map(parsed.metadata.map((m) => [m.name, m]));
-    return { total: parsed.samples.length, added, seriesAdded };
+    this.metadata = new Map(metadata.map((m) => [m.name, m]));
+    return { total, added, seriesAdded };
   }
 
   private resolveLabels(scraped: Labels): CacheEntry {

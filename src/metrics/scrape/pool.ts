@@ -34,6 +34,7 @@ export class ScrapePool {
   private readonly groups = new Map<string, Map<string, DiscoveredGroup>>();
   private chain: Promise<void> = Promise.resolve();
   private recreate = false;
+  private stopped = false;
   private readonly retired: ScrapeHttpClient[] = [];
 
   constructor(
@@ -77,6 +78,7 @@ export class ScrapePool {
   }
 
   private async doSync(): Promise<void> {
+    if (this.stopped) return;
     const cfg = this.cfg;
     const specs = new Map<string, TargetSpec>();
     const dropped: Labels[] = [];
@@ -86,9 +88,11 @@ export class ScrapePool {
           const r = populateTarget(mergeGroupTarget(group, t), cfg);
           if (r.kind === 'active') {
             if (!specs.has(r.target.key)) specs.set(r.target.key, r.target);
-          } else {
-            if (r.kind === 'error') this.deps.logger.warn({ job: cfg.jobName, err: r.error }, 'creating target failed');
+          } else if (r.kind === 'dropped') {
             dropped.push(r.discovered);
+          } else {
+            // Like Prometheus: an invalid target is logged, and listed neither as active nor as dropped.
+            this.deps.logger.error({ job: cfg.jobName, err: r.error }, 'Creating target failed');
           }
         }
       }
@@ -153,6 +157,7 @@ export class ScrapePool {
   /** Stops every loop; `staleMarkers` when the job itself is gone (not on shutdown). */
   async stop(staleMarkers: boolean): Promise<void> {
     await this.chain;
+    this.stopped = true;
     await Promise.all([...this.loops.values()].map((l) => l.stop(staleMarkers)));
     this.loops.clear();
     this.client.close();

@@ -1,4 +1,11 @@
-export { parseExposition, parseExpositionFloat, formatFromContentType } from './parser.js';
+export {
+  parseExposition,
+  scanExposition,
+  parseSeriesLabels,
+  parseExpositionFloat,
+  formatFromContentType,
+  type SampleVisitor,
+} from './parser.js';
 export {
   ParseError,
   type Exemplar,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelsToRecord } from '../labels.js';
-import { formatFromContentType, parseExposition, parseExpositionFloat } from './parser.js';
+import { formatFromContentType, parseExposition, parseExpositionFloat, parseSeriesLabels, scanExposition } from './parser.js';
 import { ParseError, type ParsedSample } from './types.js';
 
 function rec(s: ParsedSample): Record<string, string> {
@@ -219,4 +219,22 @@ test('content type selects the parser as Prometheus 2.42 does', () => {
   assert.equal(formatFromContentType('text/plain; version=0.0.4; charset=utf-8'), 'text');
   assert.equal(formatFromContentType(''), 'text');
   assert.equal(formatFromContentType(undefined), 'text');
+});
+
+test('scanExposition visits the same samples without building labels; parseSeriesLabels builds them on demand', () => {
+  const body = '# TYPE a counter\na_total{x="1",b="q\\"z"} 3 1000\n# HELP a help\nb 4\nc{} NaN\n';
+  const eager = parseExposition(body);
+  const seen: { series: string; v: number; t?: number; line: number }[] = [];
+  const meta = scanExposition(body, 'text', (series, v, t, _e, line) => seen.push({ series, v, t, line }));
+  assert.deepEqual(meta, eager.metadata);
+  assert.equal(seen.length, eager.samples.length);
+  for (let i = 0; i < seen.length; i++) {
+    assert.equal(seen[i].series, eager.samples[i].series);
+    assert.equal(seen[i].line, eager.samples[i].line);
+    assert.deepEqual(parseSeriesLabels(seen[i].series, seen[i].line), eager.samples[i].labels);
+  }
+  assert.equal(seen[0].t, 1000);
+  // Syntax errors are found by the scan too; duplicate names only when labels are built.
+  assert.match(parseError(() => scanExposition('a 1\nb{x="1" 2\n', 'text', () => {})).message, /^line 2: expected comma or brace close/);
+  assert.equal(parseError(() => parseSeriesLabels('d{a="1",a="2"}', 7)).message, 'line 7: duplicate label name "a"');
 });

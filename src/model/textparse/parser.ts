@@ -122,13 +122,36 @@ class Scanner {
   private end = 0;
   private line = 0;
   private sawEOF = false;
-  private readonly samples: ParsedSample[] = [];
+  readonly samples: ParsedSample[] = [];
   private readonly meta = new Map<string, MutableMetadata>();
 
+  /**
+   * @param visit when given, samples go to it (with their series text only; labels are not built) instead
+   *   of being collected. Scrapers resolve labels from the series text only for series they have not seen.
+   */
   constructor(
     private readonly text: string,
     private readonly om: boolean,
+    private readonly visit?: SampleVisitor,
   ) {}
+
+  /** Parses just `name{labels}` (a ParsedSample's series text); errors carry `line`. */
+  static seriesLabels(series: string, line: number): Labels {
+    const sc = new Scanner(series, false);
+    sc.line = line;
+    sc.end = series.length;
+    const start = sc.i;
+    const name = sc.readMetricName();
+    if (name === '' || start !== 0) throw sc.error(`expected a valid start token, got ${sc.got()}`);
+    const labels: Label[] = [{ name: METRIC_NAME, value: name }];
+    if (sc.peek() === BRACE_OPEN) sc.parseLabelBlock(labels);
+    if (sc.i !== sc.end) throw sc.error(`expected value after metric, got ${sc.got()}`);
+    return finishLabels(labels, sc);
+  }
+
+  metadata(): MetricMetadata[] {
+    return [...this.meta.values()];
+  }
 
   run(): ParseResult {
     const text = this.text;
@@ -151,7 +174,7 @@ class Scanner {
       this.line = Math.max(this.line, 1);
       throw this.error('data does not end with # EOF');
     }
-    return { samples: this.samples, metadata: [...this.meta.values()] };
+    return { samples: this.samples, metadata: this.metadata() };
   }
 
   private error(detail: string): ParseError {
@@ -282,7 +305,8 @@ class Scanner {
   private parseSample(): void {
     const start = this.i;
     const name = this.readMetricName();
-    const labels: Label[] = [{ name: METRIC_NAME, value: name }];
+    const visit = this.visit;
+    const labels: Label[] | undefined = visit ? undefined : [{ name: METRIC_NAME, value: name }];
     if (this.peek() === BRACE_OPEN) this.parseLabelBlock(labels);
     const series = this.text.slice(start, this.i);
     if (this.skipBlanks() === 0) throw this.error(`expected value after metric, got ${this.got()}`);
@@ -305,7 +329,8 @@ class Scanner {
       }
     }
     if (this.i < this.end) throw this.error(`expected next entry after value, got ${this.got()}`);
-    this.samples.push({ series, labels: finishLabels(labels, this), v, t, exemplar, line: this.line });
+    if (visit) visit(series, v, t, exemplar, this.line);
+    else this.samples.push({ series, labels: finishLabels(labels as Label[], this), v, t, exemplar, line: this.line });
   }
 
   private lastWordStart = 0;
@@ -349,8 +374,11 @@ class Scanner {
     return { labels: finishLabels(labels, this), value, t };
   }
 
-  /** Parses `{name="value",...}` (trailing comma allowed) into `out`; the cursor is on `{`. */
-  private parseLabelBlock(out: Label[]): void {
+  /**
+   * Parses `{name="value",...}` (trailing comma allowed) into `out`; the cursor is on `{`. Without `out`
+   * the block is only checked and skipped, allocating nothing.
+   */
+  private parseLabelBlock(out: Label[] | undefined): void {
     const text = this.text;
     this.i++;
     for (;;) {
@@ -364,13 +392,14 @@ class Scanner {
       const ns = this.i;
       this.i++;
       while (this.i < this.end && isLabelNameChar(text.charCodeAt(this.i))) this.i++;
-      const name = text.slice(ns, this.i);
+      const ne = this.i;
       this.skipBlanks();
       if (this.peek() !== EQUALS) throw this.error(`expected equal, got ${this.got()}`);
       this.i++;
       this.skipBlanks();
       if (this.peek() !== QUOTE) throw this.error(`expected label value, got ${this.got()}`);
-      out.push({ name, value: this.readQuoted() });
+      if (out) out.push({ name: text.slice(ns, ne), value: this.readQuoted() });
+      else this.skipQuoted();
       this.skipBlanks();
       const d = this.peek();
       if (d === COMMA) {
@@ -396,6 +425,20 @@ class Scanner {
         return text.slice(start, j);
       }
       if (c === BACKSLASH) return this.readQuotedEscaped(start);
+    }
+    throw this.error('unterminated label value');
+  }
+
+  /** Moves past a double-quoted label value at the cursor without building it. */
+  private skipQuoted(): void {
+    const text = this.text;
+    for (let j = this.i + 1; j < this.end; j++) {
+      const c = text.charCodeAt(j);
+      if (c === QUOTE) {
+        this.i = j + 1;
+        return;
+      }
+      if (c === BACKSLASH) j++;
     }
     throw this.error('unterminated label value');
   }
@@ -474,6 +517,27 @@ function unescapeHelp(s: string, om: boolean): string {
     out += s[j];
   }
   return out;
+}
+
+/** Receives one sample from scanExposition; `series` is the sample's `name{labels}` text as written. */
+export type SampleVisitor = (series: string, v: number, t: number | undefined, exemplar: Exemplar | undefined, line: number) => void;
+
+/**
+ * The scraper's fast path: checks the whole body like parseExposition but hands each sample to `visit`
+ * without building its labels (see parseSeriesLabels), and returns the metadata. Throws ParseError.
+ */
+export function scanExposition(text: string, format: ExpositionFormat, visit: SampleVisitor): MetricMetadata[] {
+  const sc = new Scanner(text, format === 'openmetrics', visit);
+  sc.run();
+  return sc.metadata();
+}
+
+/**
+ * The sorted labels of a series text from scanExposition. Throws ParseError naming `line` (for example
+ * on a duplicate label name, which scanExposition does not look for).
+ */
+export function parseSeriesLabels(series: string, line = 1): Labels {
+  return Scanner.seriesLabels(series, line);
 }
 
 /** Parses a whole exposition body. Throws ParseError (with a line number) on the first malformed line. */

@@ -9,7 +9,7 @@ import { Counter, Histogram, Registry, type OpenMetricsContentType } from 'prom-
 import { startNodeExporter } from '../../../test/peers/node-exporter.js';
 import { startPrometheus } from '../../../test/peers/prometheus.js';
 import { getLabel } from '../labels.js';
-import { formatFromContentType, parseExposition } from './parser.js';
+import { formatFromContentType, parseExposition, parseSeriesLabels, scanExposition } from './parser.js';
 
 const TEXT_ACCEPT = 'text/plain;version=0.0.4';
 const PROMETHEUS_ACCEPT =
@@ -33,6 +33,14 @@ test('node_exporter output parses without errors in both negotiations', async ()
       const cpu = result.samples.filter((s) => getLabel(s.labels, '__name__') === 'node_cpu_seconds_total');
       assert.ok(cpu.length > 0);
       assert.ok(cpu.every((s) => getLabel(s.labels, 'mode') !== '' && s.v >= 0));
+      let i = 0;
+      scanExposition(body, 'text', (series, v) => {
+        const eager = result.samples[i++];
+        assert.equal(series, eager.series);
+        assert.ok(Object.is(v, eager.v));
+        assert.deepEqual(parseSeriesLabels(series), eager.labels);
+      });
+      assert.equal(i, result.samples.length);
       const meta = result.metadata.find((m) => m.name === 'node_cpu_seconds_total');
       assert.equal(meta?.type, 'counter');
       assert.match(meta?.help ?? '', /Seconds the CPUs spent in each mode/);
