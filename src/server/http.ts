@@ -3,7 +3,7 @@
  * (see `register*` functions beside each API); this file only sets what they have in common:
  * body parsing for the binary protocols, size limits, and logging.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 
@@ -17,7 +17,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit,
-    disableRequestLogging: true,
+    // Per-request log lines would drown the ingest paths; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // Prometheus clients send `match[]`; keep repeated keys as arrays.
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;

@@ -3,6 +3,7 @@
  * so clients see the same messages they would from Prometheus.
  */
 import { PromApiError } from '../../server/prom-response.js';
+import { parseDuration } from '../../config/duration.js';
 
 /** Prometheus's bounds for "no time given": far past and far future, in ms. */
 export const MIN_TIME_MS = -9223372036854.775;
@@ -35,18 +36,13 @@ export function parseTime(value: string): number | undefined {
   return undefined;
 }
 
-const DURATION_UNITS: Record<string, number> = { y: 365 * 86400000, w: 7 * 86400000, d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 };
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
 /** Prometheus duration syntax (`1h30m`, `15s`, `500ms`) → ms, or undefined. */
 export function parsePromDuration(value: string): number | undefined {
-  if (value === '' || value === '0') return value === '0' ? 0 : undefined;
-  const m = DURATION_RE.exec(value);
-  if (!m) return undefined;
-  const units = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  let ms = 0;
-  for (let i = 0; i < units.length; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * DURATION_UNITS[units[i]];
-  return ms;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A duration parameter: float seconds or a Prometheus duration → ms. */

@@ -1,0 +1,202 @@
+/**
+ * Composition root: builds every subsystem, connects them through their interfaces and serves them on
+ * one HTTP port. Data flows: scrape / remote_write / OTLP → TappedStorage(TSDB) → PromQL, federation, APIs;
+ * committed samples also flow to the remote_write queues.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer } from './http.js';
+import { registerLifecycleRoutes } from './lifecycle.js';
+import { registerUiRoutes } from './ui.js';
+import { loadConfigFile } from '../config/parse.js';
+import { defaultConfig } from '../config/default.js';
+import type { PrometheusConfig } from '../config/types.js';
+import { TSDB } from '../metrics/tsdb/db.js';
+import { TappedStorage } from '../metrics/storage/fanout.js';
+import { ScrapeManager } from '../metrics/scrape/manager.js';
+import { RemoteWriteManager } from '../metrics/remote/write-manager.js';
+import { registerRemoteWriteRoutes } from '../metrics/remote/receive.js';
+import { registerOtlpMetricsRoutes } from '../metrics/otlp/receive.js';
+import { registerCollectorRoutes } from '../metrics/collectors/routes.js';
+import { Engine } from '../metrics/promql/engine.js';
+import { registerQueryRoutes } from '../metrics/api/query.js';
+import { registerSeriesRoutes } from '../metrics/api/series.js';
+import { registerStatusRoutes } from '../metrics/api/status.js';
+import { registerFederateRoutes } from '../metrics/api/federate.js';
+import { parseSeriesSelector } from '../metrics/api/selector.js';
+
+export interface SextantOptions {
+  /** A Prometheus configuration file; without one Sextant monitors itself and this host. */
+  configFile?: string;
+  dataDir: string;
+  /** host:port; port 0 picks a free port (tests). */
+  listen: string;
+  logLevel?: string;
+  logger?: Logger;
+  retentionTimeMs?: number;
+  retentionSizeBytes?: number;
+  outOfOrderWindowMs?: number;
+  lookbackDeltaMs?: number;
+  queryMaxSamples?: number;
+  queryTimeoutMs?: number;
+  /** Largest request body, bytes (413 above). */
+  bodyLimit?: number;
+  /** Overrides the scrape interval of the built-in default configuration (tests use 1s). */
+  defaultScrapeIntervalMs?: number;
+}
+
+export interface Sextant {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly storage: TappedStorage;
+  readonly scrape: ScrapeManager;
+  readonly logger: Logger;
+  config(): PrometheusConfig;
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DAY_MS = 86400000;
+
+export function uiDistDir(): string {
+  // src/server/ or dist/server/ → <root>/dist/ui
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'ui');
+}
+
+export async function startSextant(opts: SextantOptions): Promise<Sextant> {
+  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
+  const startTime = new Date();
+  const tsdb = await TSDB.open({
+    dir: join(opts.dataDir, 'metrics'),
+    retentionTimeMs: opts.retentionTimeMs ?? 15 * DAY_MS,
+    retentionSizeBytes: opts.retentionSizeBytes ?? 0,
+    outOfOrderWindowMs: opts.outOfOrderWindowMs ?? 0,
+    logger: logger.child({ component: 'tsdb' }),
+  });
+  const storage = new TappedStorage(tsdb);
+  const scrape = new ScrapeManager({ storage, logger: logger.child({ component: 'scrape' }) });
+  const remoteWrite = new RemoteWriteManager({ dataDir: join(opts.dataDir, 'remote-write'), logger: logger.child({ component: 'remote_write' }) });
+  const unsubscribe = storage.subscribe((batch) => remoteWrite.onCommit(batch));
+  const engine = new Engine({
+    lookbackDeltaMs: opts.lookbackDeltaMs,
+    maxSamples: opts.queryMaxSamples,
+    timeoutMs: opts.queryTimeoutMs,
+    logger: logger.child({ component: 'promql' }),
+  });
+
+  let current: PrometheusConfig | undefined;
+  let lastReload = { success: true, time: new Date() };
+  let ready = false;
+  const [host, portText] = splitHostPort(opts.listen);
+
+  const flags = (): Record<string, string> => ({
+    'config.file': opts.configFile ?? '',
+    'storage.tsdb.path': join(opts.dataDir, 'metrics'),
+    'storage.tsdb.retention.time': `${Math.round((opts.retentionTimeMs ?? 15 * DAY_MS) / DAY_MS)}d`,
+    'storage.tsdb.retention.size': String(opts.retentionSizeBytes ?? 0),
+    'storage.tsdb.out-of-order-time-window': `${opts.outOfOrderWindowMs ?? 0}ms`,
+    'web.listen-address': opts.listen,
+    'query.lookback-delta': `${(opts.lookbackDeltaMs ?? 300000) / 1000}s`,
+    'query.max-samples': String(opts.queryMaxSamples ?? 50000000),
+    'query.timeout': `${(opts.queryTimeoutMs ?? 120000) / 1000}s`,
+    'log.level': opts.logLevel ?? 'info',
+  });
+
+  const app = createHttpServer({ logger, bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024 });
+  registerLifecycleRoutes(app, { isReady: () => ready, reload: () => reload() });
+  registerCollectorRoutes(app);
+  registerRemoteWriteRoutes(app, { storage, logger });
+  registerOtlpMetricsRoutes(app, { storage, logger });
+  registerQueryRoutes(app, { storage, engine });
+  registerSeriesRoutes(app, { storage, parseSelector: parseSeriesSelector });
+  registerStatusRoutes(app, {
+    storage,
+    scrape,
+    configYaml: () => current?.original ?? '',
+    flags,
+    startTime,
+    reloadStatus: () => lastReload,
+  });
+  registerFederateRoutes(app, {
+    storage,
+    externalLabels: () => current?.global.externalLabels ?? {},
+    parseSelector: parseSeriesSelector,
+    lookbackDeltaMs: opts.lookbackDeltaMs,
+  });
+  registerUiRoutes(app, { distDir: uiDistDir() });
+
+  await app.listen({ host, port: Number(portText) });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : Number(portText);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const selfAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  async function loadConfig(): Promise<PrometheusConfig> {
+    if (opts.configFile) return loadConfigFile(opts.configFile);
+    const cfg = defaultConfig(selfAddress);
+    if (opts.defaultScrapeIntervalMs !== undefined) {
+      for (const sc of cfg.scrapeConfigs) {
+        sc.scrapeInterval = opts.defaultScrapeIntervalMs;
+        sc.scrapeTimeout = Math.min(sc.scrapeTimeout, opts.defaultScrapeIntervalMs);
+      }
+    }
+    return cfg;
+  }
+
+  async function apply(cfg: PrometheusConfig): Promise<void> {
+    await scrape.applyConfig(cfg);
+    await remoteWrite.applyConfig(cfg);
+    current = cfg;
+  }
+
+  // Reload keeps the running configuration when the new one is invalid, as Prometheus does.
+  async function reload(): Promise<void> {
+    try {
+      const cfg = await loadConfig();
+      await apply(cfg);
+      lastReload = { success: true, time: new Date() };
+      logger.info({ file: opts.configFile ?? '(built-in default)' }, 'configuration loaded');
+    } catch (err) {
+      lastReload = { success: false, time: new Date() };
+      logger.error({ err: (err as Error).message }, 'configuration reload failed; keeping the running configuration');
+      throw err;
+    }
+  }
+
+  try {
+    await reload();
+  } catch (err) {
+    await app.close();
+    await tsdb.close();
+    throw err;
+  }
+  ready = true;
+  logger.info({ url, ui: existsSync(join(uiDistDir(), 'index.html')) }, 'Sextant is ready');
+
+  return {
+    url,
+    app,
+    storage,
+    scrape,
+    logger,
+    config: () => current as PrometheusConfig,
+    reload,
+    stop: async () => {
+      ready = false;
+      await scrape.stop();
+      await app.close();
+      unsubscribe();
+      await remoteWrite.stop();
+      await storage.close();
+    },
+  };
+}
+
+function splitHostPort(listen: string): [string, string] {
+  const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
+  return [m[1] === '' ? '0.0.0.0' : m[1], m[2]];
+}
