@@ -17,26 +17,26 @@ import { registerOtlpMetricsRoutes } from '../../src/metrics/otlp/receive.js';
 import { otlpMetricsRoot } from '../../src/metrics/remote/proto.js';
 import { labelsToRecord } from '../../src/model/labels.js';
 import { isStaleNaN } from '../../src/model/value.js';
-import { MemoryStorage } from './memory-storage.js';
+import { TsdbTestStorage } from './tsdb-storage.js';
 
 const logger = pino({ level: process.env.SEXTANT_TEST_LOG ?? 'silent' });
 const root = otlpMetricsRoot();
 const RequestType = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 const ResponseType = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
 
-function server(storage: MemoryStorage): FastifyInstance {
+function server(storage: TsdbTestStorage): FastifyInstance {
   const app = createHttpServer({ logger, bodyLimit: 4 << 20 });
   registerOtlpMetricsRoutes(app, { storage, logger });
   return app;
 }
 
-async function exportWithSdk(exporter: PushMetricExporter): Promise<void> {
+async function exportWithSdk(exporter: PushMetricExporter, instance: string): Promise<void> {
   const provider = new MeterProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({
         'service.name': 'checkout',
         'service.namespace': 'shop',
-        'service.instance.id': 'i-1',
+        'service.instance.id': instance,
         'deployment.environment': 'test',
       }),
     ),
@@ -54,31 +54,31 @@ async function exportWithSdk(exporter: PushMetricExporter): Promise<void> {
   await provider.shutdown();
 }
 
-function checkSdkSeries(storage: MemoryStorage): void {
-  const id = { job: 'shop/checkout', instance: 'i-1' };
-  const reqs = storage.find('http_requests_total', id);
-  assert.equal(reqs.length, 1, `series: ${[...storage.series.values()].map((s) => JSON.stringify(labelsToRecord(s.labels))).join('\n')}`);
+async function checkSdkSeries(storage: TsdbTestStorage, instance: string): Promise<void> {
+  const id = { job: 'shop/checkout', instance };
+  const reqs = await storage.find('http_requests_total', id);
+  assert.equal(reqs.length, 1, `${await storage.seriesCount()} series`);
   assert.deepEqual(labelsToRecord(reqs[0].labels), { __name__: 'http_requests_total', method: 'GET', http_status_code: '200', ...id });
   assert.equal(reqs[0].v.at(-1), 3);
   assert.ok(Math.abs(reqs[0].t.at(-1)! - Date.now()) < 60000, 'timestamp in ms near now');
 
-  const q = storage.find('queue_size', { ...id, queue: 'a' });
+  const q = await storage.find('queue_size', { ...id, queue: 'a' });
   assert.equal(q.length, 1, 'up-down counter becomes a gauge without _total');
   assert.equal(q[0].v.at(-1), 3);
 
-  const bucket = (le: string) => storage.find('request_duration_seconds_bucket', { ...id, route: '/pay', le })[0]?.v.at(-1);
-  assert.equal(bucket('0.25'), 1);
-  assert.equal(bucket('0.5'), 2);
-  assert.equal(bucket('1'), 2);
-  assert.equal(bucket('+Inf'), 3);
-  assert.ok(Math.abs(storage.find('request_duration_seconds_sum', id)[0].v.at(-1)! - 2.4) < 1e-9);
-  assert.equal(storage.find('request_duration_seconds_count', id)[0].v.at(-1), 3);
+  const bucket = async (le: string) => (await storage.find('request_duration_seconds_bucket', { ...id, route: '/pay', le }))[0]?.v.at(-1);
+  assert.equal(await bucket('0.25'), 1);
+  assert.equal(await bucket('0.5'), 2);
+  assert.equal(await bucket('1'), 2);
+  assert.equal(await bucket('+Inf'), 3);
+  assert.ok(Math.abs((await storage.find('request_duration_seconds_sum', id))[0].v.at(-1)! - 2.4) < 1e-9);
+  assert.equal((await storage.find('request_duration_seconds_count', id))[0].v.at(-1), 3);
 
-  const cpu = storage.find('cpu_utilization_ratio', { ...id, cpu: '0' });
+  const cpu = await storage.find('cpu_utilization_ratio', { ...id, cpu: '0' });
   assert.equal(cpu.length, 1);
   assert.equal(cpu[0].v.at(-1), 0.42);
 
-  const ti = storage.find('target_info', id);
+  const ti = await storage.find('target_info', id);
   assert.equal(ti.length, 1);
   const tl = labelsToRecord(ti[0].labels);
   assert.equal(tl.deployment_environment, 'test');
@@ -88,26 +88,29 @@ function checkSdkSeries(storage: MemoryStorage): void {
 }
 
 describe('OTLP metrics from the real OpenTelemetry SDK', () => {
-  let storage: MemoryStorage;
+  let storage: TsdbTestStorage;
   let app: FastifyInstance;
   let url: string;
   before(async () => {
-    storage = new MemoryStorage();
+    storage = await TsdbTestStorage.open();
     app = server(storage);
     await app.listen({ host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/metrics`;
   });
-  after(async () => app.close());
+  after(async () => {
+    await app.close();
+    await storage.close();
+  });
 
   test('protobuf exporter', async () => {
-    await exportWithSdk(new ProtoExporter({ url }));
-    checkSdkSeries(storage);
+    await exportWithSdk(new ProtoExporter({ url }), 'i-1');
+    await checkSdkSeries(storage, 'i-1');
   });
 
   test('JSON exporter with gzip', async () => {
-    storage.series.clear();
-    await exportWithSdk(new JsonExporter({ url, compression: CompressionAlgorithm.GZIP }));
-    checkSdkSeries(storage);
+    // A different instance id keeps these series apart from the protobuf test's.
+    await exportWithSdk(new JsonExporter({ url, compression: CompressionAlgorithm.GZIP }), 'i-2');
+    await checkSdkSeries(storage, 'i-2');
   });
 });
 
@@ -118,7 +121,7 @@ describe('OTLP metrics: hand-written requests', () => {
   const metrics = (list: unknown[]) => ({ resourceMetrics: [{ resource, scopeMetrics: [{ scope: { name: 's' }, metrics: list }] }] });
 
   test('JSON: delta and exponential histograms are rejected in partial_success, the rest stored', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = server(storage);
     const body = metrics([
       { name: 'ok.gauge', gauge: { dataPoints: [{ asDouble: 1.5, timeUnixNano: ns(0), attributes: [{ key: '1st', value: { intValue: '7' } }] }] } },
@@ -148,7 +151,7 @@ describe('OTLP metrics: hand-written requests', () => {
           ],
         },
       },
-      { name: 'gone', gauge: { dataPoints: [{ asDouble: 3, timeUnixNano: ns(1), flags: 1 }] } },
+      { name: 'gone', gauge: { dataPoints: [{ asDouble: 2, timeUnixNano: ns(0) }, { asDouble: 3, timeUnixNano: ns(1), flags: 1 }] } },
     ]);
     const res = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
     assert.equal(res.statusCode, 200, res.body);
@@ -158,22 +161,25 @@ describe('OTLP metrics: hand-written requests', () => {
     assert.match(out.partialSuccess.errorMessage, /delta\.count/);
     assert.match(out.partialSuccess.errorMessage, /exponential histogram "exp"/);
 
-    const g = storage.find('ok_gauge', { job: 'svc' });
+    const g = await storage.find('ok_gauge', { job: 'svc' });
     assert.deepEqual(labelsToRecord(g[0].labels), { __name__: 'ok_gauge', job: 'svc', key_1st: '7' });
     assert.equal(g[0].t[0], Number(nowNs / 1_000_000n));
-    assert.equal(storage.find('delta_count_total').length, 0);
-    assert.equal(storage.find('lat_milliseconds', { quantile: '0.99' })[0].v[0], 9);
-    assert.equal(storage.find('lat_milliseconds_sum')[0].v[0], 55);
-    assert.equal(storage.find('lat_milliseconds_count')[0].v[0], 10);
-    assert.equal(storage.find('with_exemplar_total')[0].v[0], 9007199254740992);
-    assert.ok(isStaleNaN(storage.find('gone')[0].v[0]), 'NoRecordedValue becomes a stale marker');
+    assert.equal((await storage.find('delta_count_total')).length, 0);
+    assert.equal((await storage.find('lat_milliseconds', { quantile: '0.99' }))[0].v[0], 9);
+    assert.equal((await storage.find('lat_milliseconds_sum'))[0].v[0], 55);
+    assert.equal((await storage.find('lat_milliseconds_count'))[0].v[0], 10);
+    assert.equal((await storage.find('with_exemplar_total'))[0].v[0], 9007199254740992);
+    const gone = (await storage.find('gone'))[0];
+    assert.equal(gone.v[0], 2);
+    assert.ok(isStaleNaN(gone.v[1]), 'NoRecordedValue becomes a stale marker');
     // No target_info: the resource has only identifying attributes.
-    assert.equal(storage.find('target_info').length, 0);
+    assert.equal((await storage.find('target_info')).length, 0);
     await app.close();
+    await storage.close();
   });
 
   test('protobuf request gets a protobuf response; all-accepted has no partial_success', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = server(storage);
     const msg = RequestType.fromObject(
       metrics([{ name: 'x', gauge: { dataPoints: [{ asInt: 2, timeUnixNano: ns(0) }] } }]) as Record<string, unknown>,
@@ -188,12 +194,13 @@ describe('OTLP metrics: hand-written requests', () => {
     assert.equal(res.headers['content-type'], 'application/x-protobuf');
     const decoded = ResponseType.toObject(ResponseType.decode(res.rawPayload)) as { partialSuccess?: unknown };
     assert.equal(decoded.partialSuccess, undefined);
-    assert.equal(storage.find('x', { job: 'svc' })[0].v[0], 2);
+    assert.equal((await storage.find('x', { job: 'svc' }))[0].v[0], 2);
     await app.close();
+    await storage.close();
   });
 
   test('out-of-order points are counted as rejected data points', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = server(storage);
     const post = (offset: number) =>
       app.inject({
@@ -208,10 +215,11 @@ describe('OTLP metrics: hand-written requests', () => {
     assert.equal(out.partialSuccess.rejectedDataPoints, '1', 'one histogram point, though four samples were refused');
     assert.match(out.partialSuccess.errorMessage, /out of order/);
     await app.close();
+    await storage.close();
   });
 
   test('malformed bodies get 400 with a Status in the request encoding', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = server(storage);
     const cases: [Record<string, string>, Buffer | string][] = [
       [{ 'content-type': 'application/json' }, '{not json'],
@@ -228,7 +236,8 @@ describe('OTLP metrics: hand-written requests', () => {
     }
     const bad = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'text/plain' }, payload: 'x' });
     assert.equal(bad.statusCode, 415);
-    assert.equal(storage.sampleCount(), 0);
+    assert.equal(await storage.sampleCount(), 0);
     await app.close();
+    await storage.close();
   });
 });

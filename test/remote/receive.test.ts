@@ -13,11 +13,12 @@ import { labelsFromRecord, labelsToRecord } from '../../src/model/labels.js';
 import { isStaleNaN } from '../../src/model/value.js';
 import { register } from 'prom-client';
 import { startPrometheus } from '../peers/prometheus.js';
-import { MemoryStorage } from './memory-storage.js';
+import { TsdbTestStorage } from './tsdb-storage.js';
+import type { Storage } from '../../src/metrics/storage/interface.js';
 
 const logger = pino({ level: process.env.SEXTANT_TEST_LOG ?? 'silent' });
 
-function makeServer(storage: MemoryStorage, bodyLimit = 1 << 20, maxDecompressedBytes?: number): FastifyInstance {
+function makeServer(storage: Storage, bodyLimit = 1 << 20, maxDecompressedBytes?: number): FastifyInstance {
   const app = createHttpServer({ logger, bodyLimit });
   registerRemoteWriteRoutes(app, { storage, logger, maxDecompressedBytes });
   return app;
@@ -43,12 +44,13 @@ async function counterValue(name: string, labels: Record<string, string> = {}): 
 }
 
 describe('remote-write receiver with a real Prometheus 2.42 as sender', () => {
-  const storage = new MemoryStorage();
+  let storage: TsdbTestStorage;
   let app: FastifyInstance;
   let prom: Awaited<ReturnType<typeof startPrometheus>>;
   let port: number;
 
   before(async () => {
+    storage = await TsdbTestStorage.open();
     app = makeServer(storage);
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
@@ -56,6 +58,7 @@ describe('remote-write receiver with a real Prometheus 2.42 as sender', () => {
   after(async () => {
     await prom?.stop();
     await app.close();
+    await storage.close();
   });
 
   test('self-scraped series arrive with their labels and samples', async () => {
@@ -87,15 +90,15 @@ remote_write:
     assert.equal(reload.status, 200);
 
     const deadline = Date.now() + 20000;
-    let up: ReturnType<MemoryStorage['find']> = [];
-    let build: ReturnType<MemoryStorage['find']> = [];
+    let up: Awaited<ReturnType<TsdbTestStorage['find']>> = [];
+    let build: Awaited<ReturnType<TsdbTestStorage['find']>> = [];
     while (Date.now() < deadline) {
-      up = storage.find('up', { job: 'prometheus', instance: self });
-      build = storage.find('prometheus_build_info', { job: 'prometheus' });
+      up = await storage.find('up', { job: 'prometheus', instance: self });
+      build = await storage.find('prometheus_build_info', { job: 'prometheus' });
       if (up.length && up[0].t.length >= 2 && build.length) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(up.length, 1, `up never arrived; got ${storage.series.size} series\n${prom.output().slice(-2000)}`);
+    assert.equal(up.length, 1, `up never arrived; got ${await storage.seriesCount()} series\n${prom.output().slice(-2000)}`);
     assert.deepEqual(labelsToRecord(up[0].labels), { __name__: 'up', job: 'prometheus', instance: self, cluster: 'test' });
     assert.ok(up[0].v.every((v) => v === 1));
     // Scrape timestamps are milliseconds, 1s apart, close to now.
@@ -111,7 +114,7 @@ remote_write:
     const names = build[0].labels.map((l) => l.name);
     assert.deepEqual(names, [...names].sort());
     // Counters such as prometheus_http_requests_total come with handler/code labels.
-    assert.ok(storage.find('scrape_samples_scraped', { job: 'prometheus' }).length === 1);
+    assert.ok((await storage.find('scrape_samples_scraped', { job: 'prometheus' })).length === 1);
   });
 });
 
@@ -120,7 +123,7 @@ describe('remote-write receiver: bad and refused input', () => {
     encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'ok_metric', job: 'j' }), samples: [{ t: 1000, v: 1 }] }]);
 
   test('accepts a valid request with 204 and stores it; unsorted labels are sorted, empty values dropped', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage);
     const body = encodeWriteRequest([
       {
@@ -137,37 +140,40 @@ describe('remote-write receiver: bad and refused input', () => {
     ]);
     const res = await post(app, snappyCompress(body));
     assert.equal(res.statusCode, 204);
-    const s = storage.find('m');
+    const s = await storage.find('m');
     assert.equal(s.length, 1);
     assert.deepEqual(s[0].labels, labelsFromRecord({ __name__: 'm', zone: 'a' }));
     assert.deepEqual(s[0].t, [1000, 2000]);
     await app.close();
+    await storage.close();
   });
 
   test('missing content type is accepted as 2.42 does', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage);
     const res = await post(app, snappyCompress(good()), {});
     assert.equal(res.statusCode, 204);
-    assert.equal(storage.sampleCount(), 1);
+    assert.equal(await storage.sampleCount(), 1);
     await app.close();
+    await storage.close();
   });
 
   test('stale markers keep their bit pattern', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage);
     const { STALE_NAN } = await import('../../src/model/value.js');
     const res = await post(
       app,
-      snappyCompress(encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 's' }), samples: [{ t: 5, v: STALE_NAN }] }])),
+      snappyCompress(encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 's' }), samples: [{ t: 4, v: 1 }, { t: 5, v: STALE_NAN }] }])),
     );
     assert.equal(res.statusCode, 204);
-    assert.ok(isStaleNaN(storage.find('s')[0].v[0]));
+    assert.ok(isStaleNaN((await storage.find('s'))[0].v[1]));
     await app.close();
+    await storage.close();
   });
 
   test('corrupt snappy, malformed protobuf and truncated bodies get 400 and store nothing', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage);
     const compressed = snappyCompress(good());
     const cases: [string, Uint8Array][] = [
@@ -186,13 +192,14 @@ describe('remote-write receiver: bad and refused input', () => {
     // A valid request with a broken one after it: the broken one must not leave anything half-appended.
     const mixed = Buffer.concat([good(), Buffer.from([0x0a, 0x05, 0x0a, 0x03])]);
     assert.equal((await post(app, snappyCompress(mixed))).statusCode, 400);
-    assert.equal(storage.sampleCount(), 0);
+    assert.equal(await storage.sampleCount(), 0);
     assert.equal(storage.commits, 0);
     await app.close();
+    await storage.close();
   });
 
   test('oversized bodies get 413, compressed or declared-decompressed', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage, 4096, 8192);
     const big = encodeWriteRequest(
       Array.from({ length: 200 }, (_, i) => ({
@@ -209,12 +216,13 @@ describe('remote-write receiver: bad and refused input', () => {
     const { randomBytes } = await import('node:crypto');
     const r2 = await post(app, snappyCompress(randomBytes(6000)));
     assert.equal(r2.statusCode, 413);
-    assert.equal(storage.sampleCount(), 0);
+    assert.equal(await storage.sampleCount(), 0);
     await app.close();
+    await storage.close();
   });
 
   test('refused samples are counted, reported in a 400 naming the first error, and the rest committed', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const app = makeServer(storage);
     assert.equal((await post(app, snappyCompress(good()))).statusCode, 204);
     const rejectedBefore = await counterValue('sextant_remote_write_rejected_samples_total');
@@ -232,16 +240,17 @@ describe('remote-write receiver: bad and refused input', () => {
     assert.match(res.body, /^out of order sample: series ok_metric\{job="j"\}, timestamp 500;/);
     assert.match(res.body, /6 samples rejected \(out_of_order: 1, duplicate: 1, invalid_labels: 4\), 2 appended/);
     // The good samples were committed.
-    assert.deepEqual(storage.find('fine')[0].t, [1000]);
-    assert.deepEqual(storage.find('ok_metric')[0].t, [1000, 3000]);
-    assert.equal(storage.find('dup').length + storage.find('bad').length, 0);
+    assert.deepEqual((await storage.find('fine'))[0].t, [1000]);
+    assert.deepEqual((await storage.find('ok_metric'))[0].t, [1000, 3000]);
+    assert.equal((await storage.find('dup')).length + (await storage.find('bad')).length, 0);
     assert.equal((await counterValue('sextant_remote_write_rejected_samples_total')) - rejectedBefore, 6);
     assert.equal((await counterValue('sextant_remote_write_rejected_samples_total', { reason: 'out_of_order' })) - oooBefore, 1);
     await app.close();
+    await storage.close();
   });
 
   test('a storage failure answers 500 so the sender retries, and nothing is committed', async () => {
-    const storage = new MemoryStorage();
+    const storage = await TsdbTestStorage.open();
     const inner = storage.appender.bind(storage);
     storage.appender = () => {
       const a = inner();
@@ -251,7 +260,8 @@ describe('remote-write receiver: bad and refused input', () => {
     const res = await post(app, snappyCompress(good()));
     assert.equal(res.statusCode, 500);
     assert.match(res.body, /disk full/);
-    assert.equal(storage.sampleCount(), 0);
+    assert.equal(await storage.sampleCount(), 0);
     await app.close();
+    await storage.close();
   });
 });
