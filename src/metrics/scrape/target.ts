@@ -63,9 +63,9 @@ export function populateTarget(discovered: Readonly<Record<string, string>>, cfg
     [SCHEME_LABEL, cfg.scheme],
   ];
   for (const [name, value] of defaults) if (base[name] === undefined || base[name] === '') base[name] = value;
+  // Configured params override discovered __param_ labels, as in Prometheus; relabeling can still change them.
   for (const [name, values] of Object.entries(cfg.params)) {
-    const l = PARAM_LABEL_PREFIX + name;
-    if ((base[l] === undefined || base[l] === '') && values.length > 0) base[l] = values[0];
+    if (values.length > 0) base[PARAM_LABEL_PREFIX + name] = values[0];
   }
   const pre = labelsFromRecord(base);
   const relabeled = relabel(pre, cfg.relabelConfigs);
