@@ -3,6 +3,7 @@
  * request cases (driven through fastify's inject, same code path as the socket).
  */
 import { after, before, describe, test } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -70,20 +71,17 @@ describe('remote-write receiver with a real Prometheus 2.42 as sender', () => {
 scrape_configs:
   - job_name: prometheus
     static_configs:
-      - targets: ['PLACEHOLDER']
+      - targets: ['SELF']
 remote_write:
   - url: http://127.0.0.1:${port}/api/v1/write
     queue_config:
       batch_send_deadline: 200ms
       min_backoff: 50ms
       max_backoff: 200ms
-`.replace('PLACEHOLDER', 'SELF'),
-    ).catch(async (e) => {
-      throw e;
-    });
+`,
+    );
     // The target must be Prometheus itself; its port is known only after start, so reload with it.
     const self = new URL(prom.url).host;
-    const { writeFileSync, readFileSync } = await import('node:fs');
     const cfgPath = `${prom.dir}/prometheus.yml`;
     writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8').replace('SELF', self));
     const reload = await fetch(`${prom.url}/-/reload`, { method: 'POST' });
