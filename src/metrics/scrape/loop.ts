@@ -119,7 +119,7 @@ export class ScrapeLoop {
   private tick(): void {
     // A scrape that overruns its interval is not stacked up behind another one.
     if (this.busy || this.stopped) return;
-    void this.scrapeNow();
+    this.scrapeNow().catch((err: unknown) => this.deps.logger.error({ err, target: this.spec.url }, 'scrape loop iteration failed'));
   }
 
   /** Runs one scrape after any in-flight one; resolves when its samples are committed. */
@@ -154,6 +154,14 @@ export class ScrapeLoop {
 
   private async scrapeOnce(): Promise<void> {
     this.busy = true;
+    try {
+      await this.scrapeAndReport();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async scrapeAndReport(): Promise<void> {
     const { storage, cfg } = this.deps;
     const appendTime = this.deps.now();
     const started = performance.now();
@@ -167,10 +175,7 @@ export class ScrapeLoop {
     } catch (e) {
       scrapeErr = e as Error;
     }
-    if (this.stopped) {
-      this.busy = false;
-      return;
-    }
+    if (this.stopped) return;
 
     let app = storage.appender();
     let total = 0;
@@ -208,7 +213,6 @@ export class ScrapeLoop {
     this.lastScrape = appendTime;
     this.lastScrapeDurationSeconds = duration;
     if (scrapeErr) this.deps.logger.debug({ target: this.spec.url, err: scrapeErr.message, job: cfg.jobName }, 'scrape failed');
-    this.busy = false;
   }
 
   /** Parses and appends one exposition. Throws (and the caller rolls back) on a parse error, invalid labels or the sample limit. */

@@ -165,7 +165,7 @@ export class ScrapeManager {
     const handle = await factory(sc.fileSdConfigs, baseDir, (groups) => {
       pool.setGroups('file', groups);
       // The first report is synced by applyConfig itself; later ones (file changes) sync here.
-      if (ready) void pool.sync();
+      if (ready) pool.sync().catch(() => undefined); // the pool logs its own sync failures
     });
     ready = true;
     return handle;
