@@ -87,3 +87,10 @@ test('encodeChunks splits at 120 samples', () => {
   assert.equal(chunks[1].minT, 120_000);
   assert.equal(chunks[2].maxT, 249_000);
 });
+
+test('sortAsync sorts large arrays stably enough and completely', async () => {
+  const { sortAsync } = await import('./compact.js');
+  const arr = Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 50_000);
+  await sortAsync(arr, (a, b) => a - b);
+  for (let i = 0; i < arr.length; i++) assert.equal(arr[i], i);
+});

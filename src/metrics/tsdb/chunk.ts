@@ -11,6 +11,21 @@ export const MAX_SAMPLES_PER_CHUNK = 120;
 const TWO32 = 4294967296;
 const scratch = new DataView(new ArrayBuffer(8));
 
+/**
+ * Small byte arrays come from Node's shared Buffer pool: a separate ArrayBuffer per chunk would cost more
+ * than the chunk itself for short series.
+ */
+function zeroed(n: number): Uint8Array {
+  return Buffer.allocUnsafe(n).fill(0);
+}
+
+/** A trimmed copy (pooled for small sizes). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(b.length);
+  out.set(b);
+  return out;
+}
+
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
@@ -29,7 +44,7 @@ export class XorChunkBuilder {
   private trailing = 0;
 
   constructor(initialBytes = 32) {
-    this.buf = new Uint8Array(initialBytes);
+    this.buf = zeroed(initialBytes);
   }
 
   /** Last appended value as raw bits. */
@@ -47,6 +62,11 @@ export class XorChunkBuilder {
     return (this.bitPos + 7) >>> 3;
   }
 
+  /** A trimmed copy of the encoded bytes. */
+  copyBytes(): Uint8Array {
+    return copyBytes(this.bytes());
+  }
+
   /** The encoded bytes so far (a view; copy before the builder is appended to again if kept). */
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.byteLength());
@@ -57,7 +77,7 @@ export class XorChunkBuilder {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
+    const next = zeroed(size);
     next.set(this.buf.subarray(0, this.byteLength()));
     this.buf = next;
   }
@@ -325,11 +345,11 @@ export function encodeChunks(
   let b: XorChunkBuilder | undefined;
   for (let i = from; i < to; i++) {
     if (!b || b.count >= MAX_SAMPLES_PER_CHUNK) {
-      if (b) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+      if (b) out.push({ bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT });
       b = new XorChunkBuilder(256);
     }
     b.appendBits(ts[i], vbits[2 * i + 1], vbits[2 * i]);
   }
-  if (b && b.count > 0) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+  if (b && b.count > 0) out.push({ bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT });
   return out;
 }

@@ -59,13 +59,13 @@ function encodeAligned(ts: Float64Array, bits: Uint32Array, n: number, range: nu
   for (let i = 0; i < n; i++) {
     const t = ts[i];
     if (!b || b.count >= MAX_SAMPLES_PER_CHUNK || t >= end) {
-      if (b) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+      if (b) out.push({ bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT });
       b = new XorChunkBuilder(256);
       end = (Math.floor(t / range) + 1) * range;
     }
     b.appendBits(t, bits[2 * i + 1], bits[2 * i]);
   }
-  if (b && b.count > 0) out.push({ bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT });
+  if (b && b.count > 0) out.push({ bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT });
   return out;
 }
 
@@ -74,16 +74,22 @@ function encodeAligned(ts: Float64Array, bits: Uint32Array, n: number, range: nu
  * (the open chunk is copied); out-of-order samples before maxt are taken out of the head and merged in.
  * Returns the input and the smallest timestamp included.
  */
-export function snapshotHead(head: Head, mint: number, maxt: number): { series: BlockSeriesInput[]; minT: number } {
+export async function snapshotHead(
+  head: Head,
+  mint: number,
+  maxt: number,
+): Promise<{ series: BlockSeriesInput[]; minT: number }> {
   const out: { s: MemSeries; chunks: ChunkData[] }[] = [];
   let minT = mint;
-  for (let ref = 1; ref < head.byRef.length; ref++) {
+  const end = head.byRef.length;
+  for (let ref = 1; ref < end; ref++) {
+    if (ref % 20_000 === 0) await yieldToLoop();
     const s = head.byRef[ref];
     if (s === undefined || s.ref !== ref) continue;
     const chunks: ChunkData[] = [];
     if (s.chunks) for (const c of s.chunks) if (c.maxT < maxt) chunks.push(c);
     if (s.head && s.head.count > 0 && s.head.minT < maxt) {
-      chunks.push({ bytes: s.head.bytes().slice(), minT: s.head.minT, maxT: s.head.lastT });
+      chunks.push({ bytes: s.head.copyBytes(), minT: s.head.minT, maxT: s.head.lastT });
     }
     const o = s.ooo;
     let k = 0;
@@ -99,8 +105,51 @@ export function snapshotHead(head: Head, mint: number, maxt: number): { series: 
       out.push({ s, chunks });
     }
   }
-  out.sort((a, b) => compareLabels(a.s.labels, b.s.labels));
+  await sortAsync(out, (a, b) => compareLabels(a.s.labels, b.s.labels));
   return { series: out.map((x) => ({ labels: x.s.labels, chunks: x.chunks })), minT };
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Sorts in place without holding the event loop for long: runs of 8k elements are sorted one per tick,
+ * then merged pairwise, yielding every ~64k moved elements.
+ */
+export async function sortAsync<T>(arr: T[], cmp: (a: T, b: T) => number): Promise<void> {
+  const RUN = 8192;
+  if (arr.length <= RUN) {
+    arr.sort(cmp);
+    return;
+  }
+  for (let i = 0; i < arr.length; i += RUN) {
+    const part = arr.slice(i, i + RUN).sort(cmp);
+    for (let k = 0; k < part.length; k++) arr[i + k] = part[k];
+    await yieldToLoop();
+  }
+  let src = arr;
+  let dst = new Array<T>(arr.length);
+  let moved = 0;
+  for (let width = RUN; width < arr.length; width *= 2) {
+    for (let lo = 0; lo < arr.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, arr.length);
+      const hi = Math.min(lo + 2 * width, arr.length);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+      moved += hi - lo;
+      if (moved >= 65_536) {
+        moved = 0;
+        await yieldToLoop();
+      }
+    }
+    [src, dst] = [dst, src];
+  }
+  if (src !== arr) for (let k = 0; k < arr.length; k++) arr[k] = src[k];
 }
 
 /** K-way merge of label-sorted series streams; equal label sets have their chunks merged. */

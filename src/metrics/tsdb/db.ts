@@ -154,7 +154,7 @@ export class TSDB implements Storage {
       const maxt = mint + R;
       if (maxt > this.head.minValidTime) this.head.minValidTime = maxt;
       await this.head.waitInflight();
-      const snap = snapshotHead(this.head, mint, maxt);
+      const snap = await snapshotHead(this.head, mint, maxt);
       const meta = await writeBlock(this.opts.dir, snap.series, {
         minTime: snap.minT,
         maxTime: maxt,
@@ -240,7 +240,7 @@ export class TSDB implements Storage {
         }
       }
       if (s.head && s.head.count > 0) {
-        const bytes = s.head.bytes().slice();
+        const bytes = s.head.copyBytes();
         chunks.push({ ref, minT: s.head.minT, maxT: s.head.lastT, bytes });
         chunkBytes += bytes.length;
       }

@@ -8,8 +8,8 @@ import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { ByteWriter } from '../../lib/encoding/bytes.js';
 import type { SegmentLog } from '../../lib/wal/segment-log.js';
-import { XorChunkBuilder, chunkCount, decodeChunk, MAX_SAMPLES_PER_CHUNK } from './chunk.js';
-import { PostingsList, type PostingsArray, EMPTY } from './postings.js';
+import { XorChunkBuilder, chunkCount, copyBytes, decodeChunk, MAX_SAMPLES_PER_CHUNK } from './chunk.js';
+import { addSorted, removeRefs, type PostingsArray, EMPTY } from './postings.js';
 import { postingsForMatchers, type PostingsIndex } from './index-match.js';
 import { encodeSamples, encodeSeries } from './wal-records.js';
 
@@ -99,6 +99,12 @@ export class MemSeries {
   }
 }
 
+/** One label pair in the head index: the Label object series share, and the sorted refs having it. */
+export class PairEntry {
+  readonly refs: number[] = [];
+  constructor(readonly label: Label) {}
+}
+
 export interface SeriesSamples {
   labels: Labels;
   ts: Float64Array;
@@ -133,10 +139,11 @@ export interface HeadOptions {
 export class Head implements PostingsIndex {
   readonly byRef: (MemSeries | undefined)[] = [];
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
-  private readonly index = new Map<string, Map<string, PostingsList>>();
-  private readonly all = new PostingsList();
-  private readonly pairs = new Map<string, Label>();
-  private readonly strings = new Map<string, string>();
+  /** label name → value → the shared Label object and its postings. */
+  private readonly index = new Map<string, Map<string, PairEntry>>();
+  private readonly all: number[] = [];
+  /** Canonical label-name strings, so each name is stored once however many pairs use it. */
+  private readonly names = new Map<string, string>();
   nextRef = 1;
   numSeries = 0;
   /** Time range of in-order head data. */
@@ -175,21 +182,21 @@ export class Head implements PostingsIndex {
     return new HeadAppender(this);
   }
 
-  intern(s: string): string {
-    const got = this.strings.get(s);
-    if (got !== undefined) return got;
-    this.strings.set(s, s);
-    return s;
-  }
-
-  private pair(name: string, value: string): Label {
-    const key = name + '\xff' + value;
-    let p = this.pairs.get(key);
-    if (p === undefined) {
-      p = { name: this.intern(name), value: this.intern(value) };
-      this.pairs.set(key, p);
+  /** The shared entry for a label pair; its Label object is what series hold, so strings exist once. */
+  private pair(name: string, value: string): PairEntry {
+    let vals = this.index.get(name);
+    if (vals === undefined) {
+      vals = new Map();
+      this.index.set(name, vals);
     }
-    return p;
+    let e = vals.get(value);
+    if (e === undefined) {
+      let canonical = this.names.get(name);
+      if (canonical === undefined) this.names.set(name, (canonical = name));
+      e = new PairEntry({ name: canonical, value });
+      vals.set(value, e);
+    }
+    return e;
   }
 
   lookup(labels: Labels, hash: number): MemSeries | undefined {
@@ -205,7 +212,7 @@ export class Head implements PostingsIndex {
     const s = this.lookup(labels, hash);
     if (s !== undefined) return s;
     const ls = new Array<Label>(labels.length);
-    for (let i = 0; i < labels.length; i++) ls[i] = this.pair(labels[i].name, labels[i].value);
+    for (let i = 0; i < labels.length; i++) ls[i] = this.pair(labels[i].name, labels[i].value).label;
     return this.insert(this.nextRef++, ls, hash);
   }
 
@@ -214,7 +221,7 @@ export class Head implements PostingsIndex {
     const existing = this.byRef[ref];
     if (existing) return existing;
     const ls = new Array<Label>(names.length);
-    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i]);
+    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i]).label;
     const hash = hashLabels(ls);
     const dup = this.lookup(ls, hash);
     if (dup) {
@@ -235,20 +242,8 @@ export class Head implements PostingsIndex {
     if (e === undefined) this.byHash.set(hash, s);
     else if (e instanceof MemSeries) this.byHash.set(hash, [e, s]);
     else e.push(s);
-    for (const l of ls) {
-      let vals = this.index.get(l.name);
-      if (vals === undefined) {
-        vals = new Map();
-        this.index.set(l.name, vals);
-      }
-      let p = vals.get(l.value);
-      if (p === undefined) {
-        p = new PostingsList();
-        vals.set(l.value, p);
-      }
-      p.add(ref);
-    }
-    this.all.add(ref);
+    for (const l of ls) addSorted(this.index.get(l.name)!.get(l.value)!.refs, ref);
+    addSorted(this.all, ref);
     this.numSeries++;
     return s;
   }
@@ -287,7 +282,7 @@ export class Head implements PostingsIndex {
   }
 
   private finishChunk(s: MemSeries, b: XorChunkBuilder): void {
-    const c: HeadChunk = { bytes: b.bytes().slice(), minT: b.minT, maxT: b.lastT };
+    const c: HeadChunk = { bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT };
     if (s.chunks === null) s.chunks = [c];
     else s.chunks.push(c);
     s.head = null;
@@ -297,7 +292,7 @@ export class Head implements PostingsIndex {
   restoreChunk(s: MemSeries, c: HeadChunk): void {
     if (c.maxT <= s.maxT) return;
     if (s.head) this.finishChunk(s, s.head);
-    const bytes = c.bytes.slice();
+    const bytes = copyBytes(c.bytes);
     if (s.chunks === null) s.chunks = [];
     s.chunks.push({ bytes, minT: c.minT, maxT: c.maxT });
     // The last value is needed for duplicate detection.
@@ -314,18 +309,18 @@ export class Head implements PostingsIndex {
 
   // --- PostingsIndex ---
   allPostings(): PostingsArray {
-    return this.all.view();
+    return this.all;
   }
   valuesOf(name: string): Iterable<string> {
     return this.index.get(name)?.keys() ?? [];
   }
   postings(name: string, value: string): PostingsArray {
-    return this.index.get(name)?.get(value)?.view() ?? EMPTY;
+    return this.index.get(name)?.get(value)?.refs ?? EMPTY;
   }
   labelNamesAll(): string[] {
     return [...this.index.keys()];
   }
-  valuesMap(): Map<string, Map<string, PostingsList>> {
+  valuesMap(): Map<string, Map<string, PairEntry>> {
     return this.index;
   }
 
@@ -405,14 +400,11 @@ export class Head implements PostingsIndex {
       }
     }
     if (deleted.size > 0) {
-      this.all.removeAll(deleted);
+      removeRefs(this.all, deleted);
       for (const [name, vals] of this.index) {
-        for (const [value, p] of vals) {
-          p.removeAll(deleted);
-          if (p.len === 0) {
-            vals.delete(value);
-            this.pairs.delete(name + '\xff' + value);
-          }
+        for (const [value, e] of vals) {
+          removeRefs(e.refs, deleted);
+          if (e.refs.length === 0) vals.delete(value);
         }
         if (vals.size === 0) this.index.delete(name);
       }

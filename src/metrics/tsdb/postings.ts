@@ -6,6 +6,30 @@ export type PostingsArray = ArrayLike<number>;
 
 export const EMPTY: Int32Array = new Int32Array(0);
 
+/** Adds ref to a sorted array (refs normally arrive in increasing order, so this is usually a push). */
+export function addSorted(a: number[], ref: number): void {
+  const n = a.length;
+  if (n === 0 || a[n - 1] < ref) {
+    a.push(ref);
+    return;
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < ref) lo = mid + 1;
+    else hi = mid;
+  }
+  if (a[lo] !== ref) a.splice(lo, 0, ref);
+}
+
+/** Removes every ref in `deleted`, in place. */
+export function removeRefs(a: number[], deleted: Set<number>): void {
+  let w = 0;
+  for (let i = 0; i < a.length; i++) if (!deleted.has(a[i])) a[w++] = a[i];
+  a.length = w;
+}
+
 /** A growable sorted postings list. */
 export class PostingsList {
   data: Int32Array = new Int32Array(2);

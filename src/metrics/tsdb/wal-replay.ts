@@ -34,7 +34,7 @@ export function applyRecord(head: Head, rec: Uint8Array): void {
     case REC_SERIES:
       decodeSeries(
         rec,
-        (s) => head.intern(s),
+        (s) => s,
         (ref, names, values) => head.createWithRef(ref, names, values),
       );
       break;
