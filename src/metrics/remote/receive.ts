@@ -88,12 +88,11 @@ export async function appendWriteRequest(storage: Storage, series: readonly Writ
       let raw: Label[] = ts.labels;
       if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
       if (ts.histogramCount) reject('native_histogram', ts.histogramCount, REASON_TEXT.native_histogram);
-      const invalid = validateLabels(raw);
-      if (invalid !== undefined) {
-        reject('invalid_labels', ts.samples.length, `${invalid} in series ${formatRaw(raw)}`);
+      const labels = checkedLabels(raw);
+      if (typeof labels === 'string') {
+        reject('invalid_labels', ts.samples.length, `${labels} in series ${formatRaw(raw)}`);
         continue;
       }
-      const labels = sortLabels(raw.slice());
       for (const s of ts.samples) {
         try {
           app.append(labels, s.t, s.v);
@@ -110,6 +109,49 @@ export async function appendWriteRequest(storage: Storage, series: readonly Writ
   }
   await app.commit();
   return { appended, rejected, firstError };
+}
+
+// Label names and metric names repeat across series and requests; remembering which are valid skips the
+// regex for almost every label. Bounded so hostile input cannot grow it without limit.
+const validNames = new Set<string>();
+const VALID_NAMES_MAX = 100_000;
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function remember(key: string): void {
+  if (validNames.size >= VALID_NAMES_MAX) validNames.clear();
+  validNames.add(key);
+}
+
+/**
+ * The sorted label set, or the validation error. Senders normally send labels sorted, so the common case
+ * is one pass with no copy; anything unusual falls back to validateLabels for the exact message.
+ */
+export function checkedLabels(raw: Label[]): Label[] | string {
+  let sorted = true;
+  let hasName = false;
+  for (let i = 0; i < raw.length; i++) {
+    const l = raw[i];
+    if (i > 0 && !(raw[i - 1].name < l.name)) sorted = false;
+    if (l.name === '__name__') {
+      hasName = true;
+      const key = '\x00' + l.value;
+      if (!validNames.has(key)) {
+        if (!METRIC_NAME_RE.test(l.value)) return validateLabels(raw) ?? 'invalid metric name';
+        remember(key);
+      }
+    } else if (!validNames.has(l.name)) {
+      if (!LABEL_NAME_RE.test(l.name)) return validateLabels(raw) ?? 'invalid label name';
+      remember(l.name);
+    }
+  }
+  if (!hasName) return validateLabels(raw) ?? 'series has no metric name';
+  if (sorted) return raw;
+  const out = sortLabels(raw.slice());
+  for (let i = 1; i < out.length; i++) {
+    if (out[i - 1].name === out[i].name) return validateLabels(raw) ?? `duplicate label name: ${JSON.stringify(out[i].name)}`;
+  }
+  return out;
 }
 
 function formatRaw(labels: readonly Label[]): string {
