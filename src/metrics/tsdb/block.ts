@@ -500,7 +500,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
   }
 
   async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<SeriesSamples[]> {
-    if (this.closing) return [];
+    if (this.fds.size === 0 && this.closing) return [];
     this.pending++;
     try {
       const ids = postingsForMatchers(this, matchers);
@@ -548,7 +548,6 @@ export class BlockReader implements PostingsIndex, QuerySource {
       return out;
     } finally {
       this.pending--;
-      if (this.closing && this.pending === 0) void this.closeFds();
     }
   }
 
@@ -591,9 +590,20 @@ export class BlockReader implements PostingsIndex, QuerySource {
     for (const fh of fds) await fh.close().catch(() => undefined);
   }
 
-  /** Closes files once in-flight reads finish. */
-  async close(): Promise<void> {
+  /**
+   * Closes the chunk files. With a grace period (a block replaced by compaction or retention), queriers that
+   * still hold this block keep reading it — unlinked files stay readable through open descriptors.
+   */
+  async close(graceMs = 0): Promise<void> {
     this.closing = true;
-    if (this.pending === 0) await this.closeFds();
+    if (graceMs <= 0 && this.pending === 0) {
+      await this.closeFds();
+      return;
+    }
+    const attempt = (): void => {
+      if (this.pending === 0) void this.closeFds();
+      else setTimeout(attempt, 1000).unref();
+    };
+    setTimeout(attempt, graceMs).unref();
   }
 }

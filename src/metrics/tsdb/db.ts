@@ -226,11 +226,16 @@ export class TSDB implements Storage {
       live.push(ref);
       refs.push(ref);
       labels.push(s.labels);
-      if (refs.length >= 10_000) emitSeries();
+      if (refs.length >= 10_000) {
+        emitSeries();
+        await new Promise((r) => setImmediate(r));
+      }
       if (pendingBytes > 8 << 20) await flush();
     }
     emitSeries();
-    for (const ref of live) {
+    for (let k = 0; k < live.length; k++) {
+      const ref = live[k];
+      if (k % 10_000 === 9_999) await new Promise((r) => setImmediate(r));
       const s = head.byRef[ref];
       if (s === undefined || s.ref !== ref) continue;
       if (s.chunks) {
@@ -303,7 +308,7 @@ export class TSDB implements Storage {
 
   private async deleteBlock(b: BlockReader): Promise<void> {
     this.blocks = this.blocks.filter((x) => x !== b);
-    await b.close();
+    await b.close(this.closed ? 0 : 30_000);
     await rm(b.dir, { recursive: true, force: true });
   }
 

@@ -113,12 +113,16 @@ export interface SeriesSamples {
 
 const SEP = 0xff;
 
+/**
+ * FNV-1a over label values (names only contribute their length: they are few and rarely the only difference;
+ * collisions are resolved by comparing label sets). 30 bits so the Map key stays a small integer.
+ */
 export function hashLabels(labels: Labels): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < labels.length; i++) {
-    const { name, value } = labels[i];
-    for (let j = 0; j < name.length; j++) h = Math.imul(h ^ name.charCodeAt(j), 16777619);
-    h = Math.imul(h ^ SEP, 16777619);
+    const l = labels[i];
+    const value = l.value;
+    h = Math.imul(h ^ (l.name.length | 0x100), 16777619);
     for (let j = 0; j < value.length; j++) h = Math.imul(h ^ value.charCodeAt(j), 16777619);
     h = Math.imul(h ^ SEP, 16777619);
   }
