@@ -48,6 +48,23 @@ function comparable(t: ActiveTarget) {
 
 test('targets, series and metadata agree with Prometheus 2.42 for the same config', async () => {
   const exp = await startFakeExporter(EXPOSITION);
+  // OpenMetrics with _created, an exemplar, UNIT, info and stateset, and an explicit (recent) timestamp.
+  const tsSeconds = (Math.floor(Date.now() / 1000) - 10).toFixed(3);
+  const om = await startFakeExporter(`# TYPE jobs counter
+# UNIT jobs_seconds seconds
+# HELP jobs Jobs done.
+jobs_total{q="a"} 3 # {trace_id="abc"} 1.0
+jobs_created{q="a"} 1600000000.5
+# TYPE build info
+build_info{version="1"} 1
+# TYPE st stateset
+st{st="on"} 1
+st{st="off"} 0
+# TYPE stamped gauge
+stamped 5 ${tsSeconds}
+# EOF
+`);
+  om.contentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
   const yaml = `global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -69,6 +86,9 @@ scrape_configs:
     honor_labels: true
     static_configs:
       - targets: ['${exp.address}']
+  - job_name: om
+    static_configs:
+      - targets: ['${om.address}']
 `;
   const prom = await startPrometheus(yaml);
   const dir = tempDir('scrape-conformance');
@@ -84,8 +104,8 @@ scrape_configs:
         data: { activeTargets: ActiveTarget[]; droppedTargets: { discoveredLabels: Record<string, string> }[] };
       };
       const a = r.data.activeTargets;
-      return a.length === 2 && a.every((t) => t.health === 'up') ? r.data : undefined;
-    }, 30_000, 'Prometheus to scrape both jobs');
+      return a.length === 3 && a.every((t) => t.health === 'up') ? r.data : undefined;
+    }, 30_000, 'Prometheus to scrape all jobs');
 
     const mine = mgr.targets();
     const sortT = (ts: ActiveTarget[]) => [...ts].sort((x, y) => x.scrapePool.localeCompare(y.scrapePool)).map(comparable);
@@ -96,29 +116,38 @@ scrape_configs:
     // Stored series: same label sets (Prometheus through /api/v1/series, ours through the Querier).
     const now = Date.now();
     const promSeries = (await (
-      await fetch(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job=~"plain|honor|inner"}')}`)
+      await fetch(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job=~"plain|honor|inner|om"}')}`)
     ).json()) as { data: Record<string, string>[] };
     const promSet = promSeries.data
       .map((r) => formatLabels(Object.entries(r).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1))))
       .sort();
-    const ours = await db.querier().series([{ type: '=~', name: 'job', value: 'plain|honor|inner' }], now - 3_600_000, now + 60_000);
+    const ours = await db.querier().series([{ type: '=~', name: 'job', value: 'plain|honor|inner|om' }], now - 3_600_000, now + 60_000);
     const ourSet = ours.map(formatLabels).sort();
     assert.deepEqual(ourSet, promSet);
     assert.ok(ourSet.includes('req_total{code="200", exported_instance="pod-1", exported_job="inner", instance="' + exp.address + '", job="plain", team="a"}'));
+    assert.ok(ourSet.includes(`jobs_created{instance="${om.address}", job="om", q="a"}`), '_created kept as a series, as 2.42 does');
     assert.ok(ourSet.includes('temp_celsius{exported_exported_job="x", exported_job="taken", instance="' + exp.address + '", job="plain", team="a"}'));
 
     // Metadata from # TYPE / # HELP.
     const promMeta = (await (await fetch(prom.url + '/api/v1/metadata')).json()) as { data: Record<string, unknown[]> };
     const ourMeta = mgr.metadata();
     const relevant = (m: Record<string, unknown[]>) =>
-      Object.fromEntries(Object.entries(m).filter(([k]) => ['req_total', 'temp_celsius', 'lat_seconds', 'debug_noise'].includes(k)).sort());
+      Object.fromEntries(Object.entries(m).filter(([k]) => ['req_total', 'temp_celsius', 'lat_seconds', 'debug_noise', 'jobs', 'jobs_seconds', 'build', 'st', 'stamped'].includes(k)).sort());
     assert.deepEqual(relevant(ourMeta), relevant(promMeta.data));
-    assert.equal(Object.keys(relevant(ourMeta)).length, 4);
+    assert.equal(Object.keys(relevant(ourMeta)).length, 9);
+
+    // The explicitly timestamped OpenMetrics sample is stored at its own time (seconds → ms) by both.
+    const q = await (await fetch(`${prom.url}/api/v1/query?query=timestamp(stamped)`)).json() as { data: { result: { value: [number, string] }[] } };
+    const promTs = Number(q.data.result[0].value[1]) * 1000;
+    const ourStamped = await db.querier().select([{ type: '=', name: '__name__', value: 'stamped' }], 0, now + 60_000);
+    assert.equal(ourStamped[0].timestamps[0], promTs);
+    assert.equal(promTs, Number(tsSeconds) * 1000);
   } finally {
     await mgr.stop();
     await db.close();
     await prom.stop();
     await exp.close();
+    await om.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
