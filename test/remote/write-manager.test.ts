@@ -206,9 +206,9 @@ describe('remote-write manager', () => {
     const dir = dataDir();
     const mgr = new RemoteWriteManager({ dataDir: dir, logger });
     await mgr.applyConfig(config(rx.url));
-    assert.deepEqual(readdirSync(join(dir, 'remote-write')), ['main']);
+    assert.deepEqual(readdirSync(dir), ['main']);
     await mgr.applyConfig(parseConfig('global: {}\n'));
-    assert.deepEqual(readdirSync(join(dir, 'remote-write')), []);
+    assert.deepEqual(readdirSync(dir), []);
     assert.deepEqual(mgr.queueNames(), []);
     await mgr.stop();
   });

@@ -3,8 +3,8 @@
  * Wire it to a TappedStorage: `tapped.subscribe((b) => manager.onCommit(b))`; because onCommit resolves only
  * once every queue has the batch on disk, the writer's commit is acknowledged after remote-write queueing too.
  *
- * Queues live in <dataDir>/remote-write/<name or url hash>/ and survive restarts: a manager started on the
- * same dataDir resumes sending where the previous one stopped.
+ * Queues live in <dataDir>/<name or url hash>/ (dataDir belongs to the manager alone, e.g. <data>/remote-write)
+ * and survive restarts: a manager started on the same dataDir resumes sending where the previous one stopped.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { CommittedSample } from '../storage/fanout.js';
 import { queueDirName, WriteQueue } from './write-queue.js';
 
 export interface RemoteWriteManagerOptions {
+  /** A directory owned by the manager; one subdirectory per queue. */
   dataDir: string;
   logger: Logger;
   /** Defaults; the config's global.external_labels win on conflicts. */
@@ -84,7 +85,7 @@ export class RemoteWriteManager {
   }
 
   private queueDir(name: string): string {
-    return join(this.opts.dataDir, 'remote-write', name);
+    return join(this.opts.dataDir, name);
   }
 
   /**
