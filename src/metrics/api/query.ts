@@ -8,7 +8,7 @@ import { sendData, sendError } from '../../server/prom-response.js';
 import type { Storage } from '../storage/interface.js';
 import type { Engine, QueryResult, QueryStats } from '../promql/engine.js';
 import { PromQLError } from '../promql/errors.js';
-import { formatFloatF } from '../promql/aggregate.js';
+import { formatSampleValue } from '../promql/aggregate.js';
 import { parseDurationMs } from '../promql/parser/literals.js';
 import { MAX_TIME_MS, MIN_TIME_MS } from './params.js';
 
@@ -89,18 +89,18 @@ export function resultJson(r: QueryResult): { resultType: string; result: unknow
     case 'vector':
       return {
         resultType: 'vector',
-        result: r.result.map((s) => ({ metric: labelsToRecord(s.metric), value: [secs(s.t), formatFloatF(s.v)] })),
+        result: r.result.map((s) => ({ metric: labelsToRecord(s.metric), value: [secs(s.t), formatSampleValue(s.v)] })),
       };
     case 'matrix':
       return {
         resultType: 'matrix',
         result: r.result.map((s) => ({
           metric: labelsToRecord(s.metric),
-          values: s.timestamps.map((t, i) => [secs(t), formatFloatF(s.values[i])]),
+          values: s.timestamps.map((t, i) => [secs(t), formatSampleValue(s.values[i])]),
         })),
       };
     case 'scalar':
-      return { resultType: 'scalar', result: [secs(r.result.t), formatFloatF(r.result.v)] };
+      return { resultType: 'scalar', result: [secs(r.result.t), formatSampleValue(r.result.v)] };
     case 'string':
       return { resultType: 'string', result: [secs(r.result.t), r.result.v] };
   }
@@ -117,12 +117,12 @@ function statsJson(stats: QueryStats | undefined, mode: string): QueryStats | un
 }
 
 /** Aborts when the client disconnects before the answer is sent. */
-function abortOnDisconnect(req: FastifyRequest, reply: FastifyReply): AbortController {
+function abortOnDisconnect(_req: FastifyRequest, reply: FastifyReply): AbortController {
   const ac = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableEnded) ac.abort();
   };
-  req.raw.once('close', onClose);
+  // The request stream closes once its body is read; only the response closing early means the client left.
   reply.raw.once('close', onClose);
   return ac;
 }
@@ -192,7 +192,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
             perStepStats: statsMode === 'all',
           });
         } catch (e) {
-          if (e instanceof PromQLError && e.errorType === 'bad_data') throw new BadParam(`invalid parameter "query": ${e.message}`);
+          // Prometheus reports range-query parse errors without the parameter prefix.
+          if (e instanceof PromQLError && e.errorType === 'bad_data') throw new BadParam(e.message);
           throw e;
         }
       },

@@ -8,6 +8,22 @@ import { SeriesBuilder, type EvalValue, type StepSeries } from './value.js';
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * How Prometheus writes sample values in API JSON: shortest round-trip digits, exponent form below 1e-6 and
+ * from 1e21 on (as JavaScript does), with Go's at-least-two-digit exponent.
+ */
+export function formatSampleValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const sign = s[e + 1];
+  const digits = s.slice(e + 2);
+  return `${s.slice(0, e)}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+}
+
 /** Go's strconv.FormatFloat(v, 'f', -1, 64). */
 export function formatFloatF(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
@@ -81,31 +97,33 @@ export function aggregate(e: AggregateExpr, param: EvalValue | undefined, input:
 
   if (op === 'topk' || op === 'bottomk') {
     const slots = input.map((s) => b.slot(s.labels));
-    const top = op === 'topk';
-    // "a is worse than b": the element a heap of the best k would evict first.
-    const worse = (a: number, c: number): boolean =>
-      top ? a < c || (Number.isNaN(a) && !Number.isNaN(c)) : a > c || (Number.isNaN(a) && !Number.isNaN(c));
+    const heapLess = op === 'topk' ? lessByValue : lessByReverseValue;
+    const heaps: number[][] = groups.map(() => []);
     for (let i = 0; i < n; i++) {
-      let k = Math.trunc(params![i]);
-      if (!(k >= 1)) continue;
-      for (const g of groups) {
-        const chosen: number[] = [];
-        for (const m of g.members) {
-          const s = input[m];
-          if (!s.present[i]) continue;
-          const v = s.values[i];
-          if (chosen.length < k) {
-            chosen.push(m);
-            continue;
-          }
-          let wi = 0;
-          for (let c = 1; c < chosen.length; c++) if (worse(input[chosen[c]].values[i], input[chosen[wi]].values[i])) wi = c;
-          const wv = input[chosen[wi]].values[i];
-          if (worse(wv, v)) chosen[wi] = m;
+      const param = params![i];
+      if (!convertibleToInt64(param)) throw new PromQLError('execution', `Scalar value ${goFloatV(param)} overflows int64`);
+      const k = Math.trunc(param);
+      if (k < 1) continue;
+      const vals = new Float64Array(input.length);
+      for (const h of heaps) h.length = 0;
+      // Series in input order, each group keeps a heap of its best k (Go container/heap semantics, so ties
+      // resolve as in Prometheus).
+      for (let m = 0; m < input.length; m++) {
+        const s = input[m];
+        if (!s.present[i]) continue;
+        const v = s.values[i];
+        vals[m] = v;
+        const h = heaps[groupOf[m]];
+        const less = (x: number, y: number) => heapLess(vals[h[x]], vals[h[y]]);
+        if (h.length < k) {
+          h.push(m);
+          heapUp(h, h.length - 1, less);
+        } else if (op === 'topk' ? vals[h[0]] < v || (Number.isNaN(vals[h[0]]) && !Number.isNaN(v)) : vals[h[0]] > v || (Number.isNaN(vals[h[0]]) && !Number.isNaN(v))) {
+          h[0] = m;
+          if (k > 1) heapFix(h, 0, less);
         }
-        for (const m of chosen) b.set(slots[m], i, input[m].values[i]);
       }
-      k = 0;
+      for (const h of heaps) for (const m of h) b.set(slots[m], i, vals[m]);
     }
     return { type: 'vector', series: b.result() };
   }
@@ -195,3 +213,64 @@ export function aggregate(e: AggregateExpr, param: EvalValue | undefined, input:
 }
 
 export { byValueNaNFirst };
+
+function lessByValue(a: number, b: number): boolean {
+  if (Number.isNaN(a)) return true;
+  return a < b;
+}
+
+function lessByReverseValue(a: number, b: number): boolean {
+  if (Number.isNaN(a)) return true;
+  return a > b;
+}
+
+function swap(h: number[], i: number, j: number): void {
+  const t = h[i];
+  h[i] = h[j];
+  h[j] = t;
+}
+
+/** Go's container/heap up(). */
+function heapUp(h: number[], j: number, less: (i: number, j: number) => boolean): void {
+  for (;;) {
+    const i = Math.trunc((j - 1) / 2);
+    if (i === j || !less(j, i)) break;
+    swap(h, i, j);
+    j = i;
+  }
+}
+
+/** Go's container/heap down(); returns whether the element moved. */
+function heapDown(h: number[], i0: number, less: (i: number, j: number) => boolean): boolean {
+  let i = i0;
+  const n = h.length;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && less(j2, j1)) j = j2;
+    if (!less(j, i)) break;
+    swap(h, i, j);
+    i = j;
+  }
+  return i > i0;
+}
+
+function heapFix(h: number[], i: number, less: (i: number, j: number) => boolean): void {
+  if (!heapDown(h, i, less)) heapUp(h, i, less);
+}
+
+function convertibleToInt64(v: number): boolean {
+  return v <= 9223372036854775807 && v >= -9223372036854775808;
+}
+
+/** Go's %v for a float64. */
+export function goFloatV(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e21)) return formatSampleValue(v);
+  return String(v);
+}

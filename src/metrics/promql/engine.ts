@@ -217,7 +217,8 @@ export class Engine {
           out.sort((a, b) => {
             const an = Number.isNaN(a.v);
             const bn = Number.isNaN(b.v);
-            if (an || bn) return byValueNaNFirst(a.v, b.v);
+            // sort puts NaN first; sort_desc is its reverse, so NaN comes last.
+            if (an || bn) return desc ? -byValueNaNFirst(a.v, b.v) : byValueNaNFirst(a.v, b.v);
             return desc ? b.v - a.v : a.v - b.v;
           });
         } else {

@@ -324,6 +324,12 @@ export class Evaluator {
 
     const fn = RANGE_FUNCTIONS.get(name);
     if (!fn) return { type: 'vector', series: [] };
+    let win: { rangeMs: number; offsetMs: number; timestampMs?: number } = src;
+    if (name === 'predict_linear' && src.timestampMs !== undefined && this.n > 1) {
+      // Prometheus rewrites "@ T" into an offset relative to the evaluation start; predict_linear is not step
+      // invariant, so in a range query its window slides from T on (over data fetched around T only).
+      win = { rangeMs: src.rangeMs, offsetMs: src.offsetMs + this.start - src.timestampMs };
+    }
     const keepName = name === 'last_over_time';
     const outSeries: StepSeries[] = [];
     let windowSamples = 0;
@@ -332,7 +338,7 @@ export class Evaluator {
       const values = new Float64Array(this.n);
       const present = new Uint8Array(this.n);
       let any = false;
-      this.forEachWindow(s, src, (i, lo, hi, ref) => {
+      this.forEachWindow(s, win, (i, lo, hi, ref) => {
         if (hi <= lo) return;
         windowSamples += hi - lo;
         w.rangeEnd = ref;
@@ -573,7 +579,7 @@ export class Evaluator {
     const vec = (swap ? rhs : lhs) as VectorValue;
     const sc = (swap ? lhs : rhs) as ScalarValue;
     const cmp = isComparisonOp(e.op);
-    const dropName = !cmp || e.returnBool;
+    const dropName = dropsMetricName(e.op) || e.returnBool;
     const b = new SeriesBuilder(n);
     for (const s of vec.series) {
       const slot = b.slot(dropName ? dropMetricName(s.labels) : s.labels);
@@ -659,8 +665,7 @@ export class Evaluator {
     let slotStamp = slotStep;
     let slotSig = new Int32Array(0);
     const nR = rhs.series.length;
-    const cmp = isComparisonOp(e.op);
-    const dropName = !cmp || e.returnBool;
+    const dropName = dropsMetricName(e.op) || e.returnBool;
     const include = m.include;
     for (let i = 0; i < this.n; i++) {
       for (let k = 0; k < nR; k++) {
@@ -741,6 +746,11 @@ function resultMetric(
     out = setLabel(out, name, v);
   }
   return out;
+}
+
+/** Arithmetic drops the metric name; comparisons and atan2 keep it (Prometheus's shouldDropMetricName). */
+function dropsMetricName(op: BinaryOp): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^';
 }
 
 /** Prometheus's vectorElemBinop: the value and, for comparisons, whether the element is kept. */

@@ -89,4 +89,6 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(list.map((f) 
 export const AT_MODIFIER_UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set([
   'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year',
   'predict_linear', 'time',
+  // Uses the timestamp of its argument for the result.
+  'timestamp',
 ]);

@@ -43,7 +43,8 @@ function fail(pos: number | PosRange, detail: string): never {
 /** Parses and type-checks a PromQL expression. Throws ParseError (errorType bad_data) on invalid input. */
 export function parseExpr(text: string): Expr {
   try {
-    const tree = lezerParser.parse(text);
+    // The grammar knows holt_winters only by its 3.x name; day_of_month has the same length, so positions hold.
+    const tree = lezerParser.parse(text.replace(/\bholt_winters(\s*\()/g, 'day_of_month$1'));
     checkSyntax(tree.topNode, text);
     const c = new Converter(text);
     const top = c.children(tree.topNode).filter((n) => n.name !== 'LineComment');
@@ -73,9 +74,92 @@ function checkSyntax(top: SyntaxNode, text: string): void {
   if (text.slice(first.from, first.to) === '(' && prev?.name === 'Identifier') {
     fail(prev.from, `unknown function with name ${JSON.stringify(text.slice(prev.from, prev.to))}`);
   }
-  if (first.from >= text.trimEnd().length) fail(first.from, 'unexpected end of input');
-  const tok = text.slice(first.from, first.to) || text.slice(first.from, first.from + 1);
-  fail(first.from, `unexpected ${JSON.stringify(tok.trim() || tok)}`);
+  const lexErr = lexerError(text);
+  if (lexErr && lexErr.pos <= first.from + 1) fail(lexErr.pos, lexErr.msg);
+  let at = first.from;
+  while (at < text.length && /\s/.test(text[at])) at++;
+  if (at >= text.length) fail(text.length, 'unexpected end of input');
+  fail(at, `unexpected ${describeToken(text, at)}`);
+}
+
+/** The errors Prometheus's lexer reports before the parser sees a token: unbalanced brackets, open strings. */
+function lexerError(text: string): { pos: number; msg: string } | undefined {
+  let parens = 0;
+  let braces = false;
+  let brackets = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) {
+        if (text[j] === '\\' && c !== '`') j++;
+        else if (text[j] === '\n' && c !== '`') return { pos: j, msg: 'unterminated quoted string' };
+        j++;
+      }
+      if (j >= text.length) return { pos: text.length, msg: c === '`' ? 'unterminated raw string' : 'unterminated quoted string' };
+      i = j;
+      continue;
+    }
+    if (braces) {
+      if (c === '}') braces = false;
+      else if (c === '{') return { pos: i + 1, msg: 'unexpected left brace \'{\' inside braces' };
+      continue;
+    }
+    if (brackets) {
+      if (c === ']') brackets = false;
+      continue;
+    }
+    if (c === '(') parens++;
+    else if (c === ')') {
+      if (parens === 0) return { pos: i + 1, msg: "unexpected right parenthesis ')'" };
+      parens--;
+    } else if (c === '{') braces = true;
+    else if (c === '}') return { pos: i + 1, msg: "unexpected right brace '}'" };
+    else if (c === '[') brackets = true;
+    else if (c === ']') return { pos: i + 1, msg: "unexpected right bracket ']'" };
+  }
+  if (braces) return { pos: text.length, msg: 'unexpected end of input inside braces' };
+  if (brackets) return { pos: text.length, msg: 'unexpected end of input inside brackets' };
+  if (parens > 0) return { pos: text.length, msg: 'unclosed left parenthesis' };
+  return undefined;
+}
+
+const KEYWORDS = new Set(['bool', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'start', 'end', 'atan2']);
+const AGGREGATORS = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values']);
+const SET_OPS = new Set(['and', 'or', 'unless']);
+const PUNCT: Record<string, string> = {
+  '(': "left parenthesis '('", ')': "right parenthesis ')'", '{': "left brace '{'", '}': "right brace '}'",
+  '[': "left bracket '['", ']': "right bracket ']'", ',': "comma ','", ':': "colon ':'", '@': '<@>',
+};
+
+/** Describes the token at `at` the way Prometheus's parser names it in "unexpected ..." messages. */
+function describeToken(text: string, at: number): string {
+  const rest = text.slice(at);
+  let m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest);
+  if (m) {
+    const w = m[0];
+    if (w === 'atan2' || SET_OPS.has(w.toLowerCase())) return `<op:${w}>`;
+    if (KEYWORDS.has(w.toLowerCase())) return `<${w}>`;
+    if (AGGREGATORS.has(w.toLowerCase())) return `<aggr:${w}>`;
+    if (/^(inf|nan)$/i.test(w)) return `number ${JSON.stringify(w)}`;
+    return `identifier ${JSON.stringify(w)}`;
+  }
+  m = /^[0-9]+(ms|[smhdwy])([0-9]+(ms|[smhdwy]))*/.exec(rest);
+  if (m) return `duration ${JSON.stringify(m[0])}`;
+  m = /^(0x[0-9a-fA-F]+|[0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?)/.exec(rest);
+  if (m && m[0] !== '') return `number ${JSON.stringify(m[0])}`;
+  m = /^(==|!=|>=|<=|=~|!~|[-+*/%^<>=])/.exec(rest);
+  if (m) return m[0] === '=' ? "'='" : `<op:${m[0]}>`;
+  if (rest[0] === '"' || rest[0] === "'" || rest[0] === '`') {
+    const end = rest.indexOf(rest[0], 1);
+    const str = end < 0 ? rest : rest.slice(0, end + 1);
+    return `string ${JSON.stringify(str)}`;
+  }
+  return PUNCT[rest[0]] ?? `character ${JSON.stringify(rest[0])}`;
 }
 
 const EXPR_NODES = new Set([
@@ -113,19 +197,25 @@ class Converter {
       case 'VectorSelector':
         return this.vectorSelector(n, kids);
       case 'MatrixSelector': {
-        const inner = this.expr(exprKids[0]);
         const dur = kids.find((k) => k.name === 'DurationExpr')!;
-        const bracketPos = { start: inner.pos.end, end: n.to };
-        if (inner.kind !== 'vectorSelector') fail(bracketPos, 'ranges only allowed for vector selectors');
-        if (inner.offsetMs !== 0) fail(bracketPos, 'no offset modifiers allowed before range');
-        if (inner.timestampMs !== undefined || inner.startOrEnd) fail(bracketPos, 'no @ modifiers allowed before range');
-        return { kind: 'matrixSelector', selector: inner, rangeMs: this.duration(dur), pos: this.pos(n) };
+        const rangeMs = this.duration(dur);
+        return this.postfix(this.expr(exprKids[0]), n.to, (inner) => {
+          let b = inner.pos.end;
+          while (b < n.to && this.text[b] !== '[') b++;
+          const bracketPos = { start: b, end: n.to };
+          if (inner.kind !== 'vectorSelector') fail(bracketPos, 'ranges only allowed for vector selectors');
+          if (inner.offsetMs !== 0) fail(bracketPos, 'no offset modifiers allowed before range');
+          if (inner.timestampMs !== undefined || inner.startOrEnd) fail(bracketPos, 'no @ modifiers allowed before range');
+          return { kind: 'matrixSelector', selector: inner, rangeMs, pos: { start: inner.pos.start, end: n.to } };
+        });
       }
       case 'SubqueryExpr': {
         const durs = kids.filter((k) => k.name === 'DurationExpr');
-        const inner = this.expr(exprKids[0]);
+        const rangeMs = this.duration(durs[0]);
         const step = durs.length > 1 ? this.duration(durs[1]) : 0;
-        return { kind: 'subquery', expr: inner, rangeMs: this.duration(durs[0]), stepMs: step, offsetMs: 0, pos: this.pos(n) };
+        return this.postfix(this.expr(exprKids[0]), n.to, (inner) => ({
+          kind: 'subquery', expr: inner, rangeMs, stepMs: step, offsetMs: 0, pos: { start: inner.pos.start, end: n.to },
+        }));
       }
       case 'OffsetExpr':
         return this.offset(n, kids, exprKids);
@@ -149,7 +239,7 @@ class Converter {
   }
 
   number(n: SyntaxNode): number {
-    const s = this.src(n);
+    const s = this.src(n).replace(/^([+-])\s+/, '$1');
     const v = parsePromNumber(s);
     if (v === undefined) fail(n.from, `unexpected duration ${JSON.stringify(s)}`);
     return v;
@@ -174,6 +264,7 @@ class Converter {
 
   durationLiteral(n: SyntaxNode): number {
     const s = this.src(n);
+    if (/^[0-9]+(\.[0-9]*)?$/.test(s)) fail(n.from, 'missing unit character in duration');
     if (/^[0-9.eE+-]+$/.test(s) && !/^[0-9]+$/.test(s)) fail(n.from, `unexpected number ${JSON.stringify(s)} in duration`);
     let ms: number;
     try {
@@ -205,7 +296,7 @@ class Converter {
         try {
           compileMatcher(matcher);
         } catch (e) {
-          fail({ start: m.from, end: m.to }, `error parsing regexp: ${(e as Error).message}`);
+          fail({ start: m.from, end: m.to }, goRegexpError((e as Error).message, value));
         }
         matchers.push(matcher);
       }
@@ -221,10 +312,31 @@ class Converter {
     return { kind: 'vectorSelector', name, matchers, offsetMs: 0, pos: this.pos(n) };
   }
 
+  /**
+   * The grammar gives postfix modifiers ([range], [range:step], offset, @) a lower precedence than PromQL 2.42
+   * did: there they apply to the rightmost operand of a binary or unary expression, not to the whole of it.
+   */
+  postfix(inner: Expr, end: number, apply: (target: Expr) => Expr): Expr {
+    if (inner.kind === 'binary') {
+      inner.rhs = this.postfix(inner.rhs, end, apply);
+      inner.pos = { start: inner.pos.start, end };
+      return inner;
+    }
+    if (inner.kind === 'unary') {
+      inner.expr = this.postfix(inner.expr, end, apply);
+      inner.pos = { start: inner.pos.start, end };
+      return inner;
+    }
+    return apply(inner);
+  }
+
   offset(n: SyntaxNode, kids: SyntaxNode[], exprKids: SyntaxNode[]): Expr {
-    const inner = this.expr(exprKids[0]);
     const durNode = kids.find((k) => k.name === 'OffsetDurationExpr')!;
     const ms = this.offsetDuration(durNode);
+    return this.postfix(this.expr(exprKids[0]), n.to, (inner) => this.applyOffset(n, inner, ms));
+  }
+
+  applyOffset(n: SyntaxNode, inner: Expr, ms: number): Expr {
     const target = inner.kind === 'stepInvariant' ? inner.expr : inner;
     const sel = target.kind === 'matrixSelector' ? target.selector : target;
     if (sel.kind !== 'vectorSelector' && sel.kind !== 'subquery') {
@@ -248,7 +360,10 @@ class Converter {
   }
 
   at(n: SyntaxNode, kids: SyntaxNode[], exprKids: SyntaxNode[]): Expr {
-    const inner = this.expr(exprKids[0]);
+    return this.postfix(this.expr(exprKids[0]), n.to, (inner) => this.applyAt(n, kids, inner));
+  }
+
+  applyAt(n: SyntaxNode, kids: SyntaxNode[], inner: Expr): Expr {
     const sel = inner.kind === 'matrixSelector' ? inner.selector : inner;
     if (sel.kind !== 'vectorSelector' && sel.kind !== 'subquery') {
       fail(inner.pos, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
@@ -449,4 +564,20 @@ function checkBinary(e: Extract<Expr, { kind: 'binary' }>, text: string): ValueT
     fail(e.pos, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
   }
   return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
+}
+
+/** Maps a JavaScript RegExp SyntaxError to Go regexp/syntax's wording for the common cases. */
+function goRegexpError(jsMessage: string, pattern: string): string {
+  const anchored = `^(?:${pattern})$`;
+  const codes: [RegExp, string][] = [
+    [/Unterminated group/, 'missing closing )'],
+    [/Unmatched '\)'/, 'unexpected )'],
+    [/Nothing to repeat/, 'missing argument to repetition operator'],
+    [/Unterminated character class/, 'missing closing ]'],
+    [/Invalid escape|\\ at end of pattern/, 'invalid escape sequence'],
+    [/numbers out of order/, 'invalid repeat count'],
+    [/Invalid group/, 'invalid or unsupported Perl syntax'],
+  ];
+  for (const [re, code] of codes) if (re.test(jsMessage)) return `error parsing regexp: ${code}: \`${anchored}\``;
+  return `error parsing regexp: ${jsMessage}`;
 }
