@@ -9,10 +9,10 @@ import { TSDB } from './db.js';
 
 const fixture = fileURLToPath(new URL('./sigkill-fixture.ts', import.meta.url));
 
-test('SIGKILL mid-ingest loses no acknowledged sample', async () => {
+async function killAndVerify(blockRangeMs: number, killAfter: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tsdb-kill-'));
   const perBatch = 500;
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, String(perBatch)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, String(perBatch), String(blockRangeMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((r) => child.once('exit', r));
@@ -31,7 +31,7 @@ test('SIGKILL mid-ingest loses no acknowledged sample', async () => {
           buf = buf.slice(nl + 1);
           lastAck = Number(line);
           // Kill at an arbitrary point well into ingestion, while further commits are in flight.
-          if (++acks === 40) {
+          if (++acks === killAfter) {
             child.kill('SIGKILL');
             resolve();
           }
@@ -45,10 +45,11 @@ test('SIGKILL mid-ingest loses no acknowledged sample', async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   await exited;
-  assert.ok(lastAck >= 40_000);
-  const db = await TSDB.open({ dir, blockRangeMs: 3_600_000 });
+  assert.ok(lastAck >= killAfter * 1000);
+  const db = await TSDB.open({ dir, blockRangeMs, now: () => 0 });
   const res = await db.querier().select([{ type: '=', name: '__name__', value: 'kill_test' }], 0, lastAck);
   assert.equal(res.length, perBatch);
+  if (blockRangeMs < 10_000) assert.ok(db.blockMetas().length > 0, 'blocks were cut before the kill');
   for (const s of res) {
     const i = Number(s.labels.find((l) => l.name === 'i')!.value);
     assert.equal(s.timestamps.length, lastAck / 1000, `series ${i} has every acknowledged sample`);
@@ -56,4 +57,13 @@ test('SIGKILL mid-ingest loses no acknowledged sample', async () => {
     assert.equal(s.values[s.values.length - 1], lastAck / 1000 + i);
   }
   await db.close();
+}
+
+test('SIGKILL mid-ingest loses no acknowledged sample', async () => {
+  await killAndVerify(3_600_000, 40);
+});
+
+test('SIGKILL while blocks are being cut and the WAL checkpointed loses no acknowledged sample', async () => {
+  // 5 s blocks with 1 s batches: a cut + checkpoint roughly every 5 commits.
+  await killAndVerify(5000, 60);
 });

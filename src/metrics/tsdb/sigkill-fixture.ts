@@ -1,14 +1,17 @@
 /**
  * Test fixture (run as a child process by db-durability.test.ts): appends batches to a TSDB forever and prints
  * each batch's timestamp to stdout only after commit() resolved, so the parent knows what was acknowledged.
- * Usage: node --import tsx sigkill-fixture.ts <dir> <seriesPerBatch>
+ * Usage: node --import tsx sigkill-fixture.ts <dir> <seriesPerBatch> [blockRangeMs]
+ * A small block range makes block cuts and WAL checkpoints happen while the process is killed.
  */
 import { TSDB } from './db.js';
 import type { Label } from '../../model/labels.js';
 
 const dir = process.argv[2];
 const perBatch = Number(process.argv[3] ?? '500');
-const db = await TSDB.open({ dir, blockRangeMs: 3_600_000 });
+const blockRangeMs = Number(process.argv[4] ?? '3600000');
+// The clock stays at 0 so retention never deletes the test's blocks near t=0.
+const db = await TSDB.open({ dir, blockRangeMs, now: () => 0 });
 const series: Label[][] = [];
 for (let i = 0; i < perBatch; i++) {
   series.push([
