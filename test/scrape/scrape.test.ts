@@ -88,6 +88,8 @@ test('node_exporter scraped into the TSDB; a malformed target is down with a lin
     const upBad = await select(e.db, { __name__: 'up', job: 'broken' });
     assert.deepEqual(upBad[0].samples, [{ t: t1, v: 0 }]);
     assert.equal((await select(e.db, { __name__: 'ok_metric' })).length, 0, 'a failed scrape stores nothing of its body');
+    const scrapedBad = await select(e.db, { __name__: 'scrape_samples_scraped', job: 'broken' });
+    assert.equal(scrapedBad[0].samples[0].v, 1, 'counts the samples read before the parse error');
 
     const targets = e.mgr.targets();
     const node = targets.activeTargets.find((t) => t.scrapePool === 'node');
@@ -268,6 +270,8 @@ test('metric_relabel drop, honor_labels both ways, sample_limit, honor_timestamp
     assert.equal(limited?.lastError, 'sample limit exceeded');
     const upLimited = await select(e.db, { __name__: 'up', job: 'limited' });
     assert.equal(upLimited[0].samples[0].v, 0);
+    const scrapedLimited = await select(e.db, { __name__: 'scrape_samples_scraped', job: 'limited' });
+    assert.equal(scrapedLimited[0].samples[0].v, 2, 'the whole body is still counted');
 
     // OpenMetrics target: explicit timestamp honoured (seconds → ms), gzip body, credentials and params sent.
     const ev = await select(e.db, { __name__: 'ev_total', job: 'om' });

@@ -51,6 +51,15 @@ interface CacheEntry {
   lastIter: number;
 }
 
+interface ScrapeCounts {
+  /** Samples read from the body (scrape_samples_scraped). */
+  total: number;
+  /** Samples left after metric_relabel_configs (scrape_samples_post_metric_relabeling). */
+  added: number;
+  /** Series this loop had not seen before (scrape_series_added). */
+  seriesAdded: number;
+}
+
 class SampleLimitError extends Error {
   constructor() {
     super('sample limit exceeded');
@@ -178,13 +187,12 @@ export class ScrapeLoop {
     if (this.stopped) return;
 
     let app = storage.appender();
-    let total = 0;
-    let added = 0;
-    let seriesAdded = 0;
+    // Filled in as the body is read; after a failure they still say how far it got, as Prometheus reports.
+    const counts: ScrapeCounts = { total: 0, added: 0, seriesAdded: 0 };
     let cur = new Map<string, Labels>();
     if (!scrapeErr) {
       try {
-        ({ total, added, seriesAdded } = this.appendScrape(app, body, contentType, appendTime, cur));
+        this.appendScrape(app, body, contentType, appendTime, cur, counts);
       } catch (e) {
         scrapeErr = e as Error;
         app.rollback();
@@ -199,7 +207,7 @@ export class ScrapeLoop {
     this.prev = cur;
 
     const duration = (performance.now() - started) / 1000;
-    const values = [scrapeErr ? 0 : 1, duration, total, added, seriesAdded];
+    const values = [scrapeErr ? 0 : 1, duration, counts.total, counts.added, counts.seriesAdded];
     for (let i = 0; i < this.reportSeries.length; i++) appendIgnoringRefusals(app, this.reportSeries[i], appendTime, values[i]);
     this.reportWritten = true;
     try {
@@ -215,25 +223,23 @@ export class ScrapeLoop {
     if (scrapeErr) this.deps.logger.debug({ target: this.spec.url, err: scrapeErr.message, job: cfg.jobName }, 'scrape failed');
   }
 
-  /** Parses and appends one exposition. Throws (and the caller rolls back) on a parse error, invalid labels or the sample limit. */
+  /** Parses and appends one exposition into `counts`. Throws (and the caller rolls back) on a parse error, invalid labels or the sample limit. */
   private appendScrape(
     app: Appender,
     body: string,
     contentType: string,
     appendTime: number,
     cur: Map<string, Labels>,
-  ): { total: number; added: number; seriesAdded: number } {
+    counts: ScrapeCounts,
+  ): void {
     const { cfg } = this.deps;
     const cache = this.cache;
     const iter = ++this.iter;
-    let total = 0;
-    let added = 0;
-    let seriesAdded = 0;
     let limitHit = false;
     const sampleLimit = cfg.sampleLimit;
     const honorTimestamps = cfg.honorTimestamps;
     const metadata = scanExposition(body, formatFromContentType(contentType), (series, v, st, _exemplar, line) => {
-      total++;
+      counts.total++;
       let entry = cache.get(series);
       let isNew = false;
       if (!entry) {
@@ -245,7 +251,7 @@ export class ScrapeLoop {
       entry.lastIter = iter;
       const labels = entry.labels;
       if (labels === null) return;
-      added++;
+      const added = ++counts.added;
       // Keep counting past the limit so scrape_samples_scraped stays truthful; the batch is refused below.
       if (sampleLimit > 0 && added > sampleLimit) {
         limitHit = true;
@@ -253,7 +259,7 @@ export class ScrapeLoop {
       }
       const explicit = honorTimestamps && st !== undefined;
       const t = explicit ? (st as number) : appendTime;
-      if (appendIgnoringRefusals(app, labels, t, v) && isNew) seriesAdded++;
+      if (appendIgnoringRefusals(app, labels, t, v) && isNew) counts.seriesAdded++;
       // Series with their own timestamps are exempt from staleness, as in Prometheus.
       if (!explicit) cur.set(entry.key, labels);
     });
@@ -262,7 +268,6 @@ export class ScrapeLoop {
       for (const [k, e] of cache) if (iter - e.lastIter > CACHE_KEEP_ITERATIONS) cache.delete(k);
     }
     this.metadata = new Map(metadata.map((m) => [m.name, m]));
-    return { total, added, seriesAdded };
   }
 
   private resolveLabels(scraped: Labels): CacheEntry {
