@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { startPrometheus } from '../../test/peers/prometheus.js';
 import { parseConfig } from '../config/parse.js';
 import type { RelabelConfig } from '../config/types.js';
 import { labelsFromRecord, labelsToRecord } from './labels.js';
-import { compileAnchoredRe2, compileRelabelConfigs, expandTemplate, relabel } from './relabel.js';
+import { compileAnchoredRe2, compileRelabelConfigs, expandTemplate, md5, relabel } from './relabel.js';
 
 function rc(partial: Partial<RelabelConfig>): RelabelConfig {
   return {
@@ -469,5 +470,23 @@ test('relabeling matches real Prometheus 2.42 target labels', { skip: !existsSyn
     }
   } finally {
     await prom.stop();
+  }
+});
+
+test('md5 matches node:crypto for all lengths around block boundaries and for non-ASCII text', () => {
+  const strs = ['', 'a', 'abc', 'foo\nbar', 'Straße ǅ 日本 🎉'];
+  for (let n = 50; n < 140; n++) strs.push('x'.repeat(n));
+  for (let i = 0; i < 200; i++) strs.push(String.fromCharCode(...Array.from({ length: i % 70 }, (_, j) => 32 + ((i * 31 + j * 7) % 1000))));
+  for (const s of strs) assert.equal(Buffer.from(md5(s)).toString('hex'), createHash('md5').update(s, 'utf8').digest('hex'), JSON.stringify(s));
+});
+
+test('hashmod with large and small moduli agrees with BigInt arithmetic', () => {
+  for (const modulus of [1, 2, 3, 7, 1000, 0x200000, 0x200001, 2 ** 31 - 1, 2 ** 40 + 3]) {
+    for (const v of ['a', 'localhost:9100', '10.0.0.1:80']) {
+      const d = createHash('md5').update(v).digest();
+      const want = (d.readBigUInt64BE(8) % BigInt(modulus)).toString();
+      const out = relabel(labelsFromRecord({ v }), [rc({ sourceLabels: ['v'], targetLabel: 'h', modulus, action: 'hashmod' })]);
+      assert.equal(labelsToRecord(out!).h, want, `${v} mod ${modulus}`);
+    }
   }
 });

@@ -5,7 +5,6 @@
  * Regexes are Go RE2, fully anchored. They are compiled once per config object and cached, because
  * metric_relabel_configs run for every scraped sample.
  */
-import { createHash } from 'node:crypto';
 import type { RelabelConfig } from '../config/types.js';
 import { isValidLabelName, type Label, type Labels } from './labels.js';
 
@@ -225,21 +224,34 @@ export function compileAnchoredRe2(pattern: string): RegExp {
 
 const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
 
+/** A template split into literal text and group references (number, or name when num is -1). */
+export type TemplatePart = string | { num: number; name: string };
+
+/** The length of the name character at j (0 if none), per Go's unicode.IsLetter/IsDigit or '_'. */
+function isNameChar(template: string, j: number): number {
+  if (j >= template.length) return 0;
+  const c = template.charCodeAt(j);
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) return 1;
+  if (c < 128) return 0;
+  const ch = String.fromCodePoint(template.codePointAt(j)!);
+  return NAME_CHAR.test(ch) ? ch.length : 0;
+}
+
 /**
- * Go's regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; a `$` that starts no valid reference is
- * kept literally; references to groups that did not match or do not exist expand to nothing.
+ * Parses a template as Go's regexp.Expand reads it: `$1`, `${1}`, `$name`, `${name}`, `$$`; a `$` that
+ * starts no valid reference is kept literally.
  */
-export function expandTemplate(template: string, match: RegExpExecArray): string {
-  if (!template.includes('$')) return template;
-  let out = '';
+export function parseTemplate(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let lit = '';
   let i = 0;
   while (i < template.length) {
     const dollar = template.indexOf('$', i);
     if (dollar < 0) break;
-    out += template.slice(i, dollar);
+    lit += template.slice(i, dollar);
     i = dollar + 1;
     if (template[i] === '$') {
-      out += '$';
+      lit += '$';
       i++;
       continue;
     }
@@ -247,34 +259,48 @@ export function expandTemplate(template: string, match: RegExpExecArray): string
     const brace = template[j] === '{';
     if (brace) j++;
     const nameStart = j;
-    while (j < template.length) {
-      const cp = template.codePointAt(j)!;
-      const ch = String.fromCodePoint(cp);
-      if (!NAME_CHAR.test(ch)) break;
-      j += ch.length;
-    }
+    for (let w = isNameChar(template, j); w > 0; w = isNameChar(template, j)) j += w;
     const name = template.slice(nameStart, j);
     if (name === '' || (brace && template[j] !== '}')) {
-      out += '$';
+      lit += '$';
       continue;
     }
     if (brace) j++;
     i = j;
     let num = -1;
+    // Go: all digits, no leading zero, below 1e8; anything else is looked up as a name.
     if (/^[0-9]+$/.test(name) && !(name.length > 1 && name[0] === '0') && name.length <= 8) num = Number(name);
-    if (num >= 0) {
-      if (num < match.length && match[num] !== undefined) out += match[num];
-    } else {
-      const v = match.groups?.[name];
-      if (v !== undefined) out += v;
-    }
+    if (lit !== '') parts.push(lit);
+    lit = '';
+    parts.push({ num, name });
   }
-  return out + template.slice(i);
+  lit += template.slice(i);
+  if (lit !== '') parts.push(lit);
+  return parts;
+}
+
+/** Fills a parsed template from a match; references to groups that did not match or do not exist give nothing. */
+export function expandParts(parts: readonly TemplatePart[], match: RegExpExecArray): string {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') out += p;
+    else if (p.num >= 0) out += (p.num < match.length ? match[p.num] : undefined) ?? '';
+    else out += match.groups?.[p.name] ?? '';
+  }
+  return out;
+}
+
+/** Go's regexp.Expand of a template against a match. */
+export function expandTemplate(template: string, match: RegExpExecArray): string {
+  if (!template.includes('$')) return template;
+  return expandParts(parseTemplate(template), match);
 }
 
 export interface CompiledRelabelConfig {
   readonly config: RelabelConfig;
   readonly regex: RegExp;
+  readonly targetLabel: readonly TemplatePart[];
+  readonly replacement: readonly TemplatePart[];
 }
 
 const compiledCache = new WeakMap<RelabelConfig, CompiledRelabelConfig>();
@@ -282,7 +308,12 @@ const compiledCache = new WeakMap<RelabelConfig, CompiledRelabelConfig>();
 function compileOne(config: RelabelConfig): CompiledRelabelConfig {
   let c = compiledCache.get(config);
   if (!c) {
-    c = { config, regex: compileAnchoredRe2(config.regex) };
+    c = {
+      config,
+      regex: compileAnchoredRe2(config.regex),
+      targetLabel: parseTemplate(config.targetLabel),
+      replacement: parseTemplate(config.replacement),
+    };
     compiledCache.set(config, c);
   }
   return c;
@@ -359,14 +390,125 @@ function goCase(s: string, upper: boolean): string {
   return out;
 }
 
-function hashMod(val: string, modulus: number): string {
-  const sum = createHash('md5').update(val, 'utf8').digest();
-  // Prometheus's sum64 shifts all 16 bytes into a uint64, so only the last 8 survive, big-endian.
-  const h = sum.readBigUInt64BE(8);
-  return (h % BigInt(modulus)).toString();
+// MD5 (RFC 1321) in plain JavaScript: node:crypto's createHash costs microseconds per call, which matters
+// when hashmod runs per sample in metric_relabel_configs. Checked against node:crypto in the tests.
+const MD5_S = Int32Array.of(7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21);
+const MD5_K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
+const encoder = new TextEncoder();
+
+let md5Words = new Uint32Array(64);
+
+/** The 16-byte MD5 digest of the UTF-8 bytes of s. */
+export function md5(s: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 127) {
+      ascii = false;
+      break;
+    }
+  }
+  const bytes = ascii ? undefined : encoder.encode(s);
+  const n = bytes ? bytes.length : s.length;
+  const blocks = ((n + 8) >>> 6) + 1;
+  if (md5Words.length < blocks * 16) md5Words = new Uint32Array(blocks * 32);
+  const words = md5Words;
+  words.fill(0, 0, blocks * 16);
+  if (bytes) for (let i = 0; i < n; i++) words[i >>> 2] |= bytes[i] << ((i & 3) * 8);
+  else for (let i = 0; i < n; i++) words[i >>> 2] |= s.charCodeAt(i) << ((i & 3) * 8);
+  words[n >>> 2] |= 0x80 << ((n & 3) * 8);
+  const bits = n * 8;
+  words[blocks * 16 - 2] = bits >>> 0;
+  words[blocks * 16 - 1] = Math.floor(bits / 2 ** 32) >>> 0;
+  let a0 = 0x67452301;
+  let b0 = 0xefcdab89;
+  let c0 = 0x98badcfe;
+  let d0 = 0x10325476;
+  for (let off = 0; off < blocks * 16; off += 16) {
+    let a = a0;
+    let b = b0;
+    let c = c0;
+    let d = d0;
+    for (let i = 0; i < 64; i++) {
+      let f: number;
+      let g: number;
+      if (i < 16) {
+        f = (b & c) | (~b & d);
+        g = i;
+      } else if (i < 32) {
+        f = (d & b) | (~d & c);
+        g = (5 * i + 1) & 15;
+      } else if (i < 48) {
+        f = b ^ c ^ d;
+        g = (3 * i + 5) & 15;
+      } else {
+        f = c ^ (b | ~d);
+        g = (7 * i) & 15;
+      }
+      const t = d;
+      d = c;
+      c = b;
+      const x = (a + f + MD5_K[i] + words[off + g]) | 0;
+      b = (b + ((x << MD5_S[i]) | (x >>> (32 - MD5_S[i])))) | 0;
+      a = t;
+    }
+    a0 = (a0 + a) | 0;
+    b0 = (b0 + b) | 0;
+    c0 = (c0 + c) | 0;
+    d0 = (d0 + d) | 0;
+  }
+  const out = new Uint8Array(16);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, a0 >>> 0, true);
+  v.setUint32(4, b0 >>> 0, true);
+  v.setUint32(8, c0 >>> 0, true);
+  v.setUint32(12, d0 >>> 0, true);
+  return out;
 }
 
-function relabelStep(lset: Labels, { config: cfg, regex }: CompiledRelabelConfig): Labels | undefined {
+function hashMod(val: string, modulus: number): string {
+  const sum = md5(val);
+  // Prometheus's sum64 shifts all 16 bytes into a uint64, so only the last 8 survive, big-endian.
+  const hi = ((sum[8] << 24) | (sum[9] << 16) | (sum[10] << 8) | sum[11]) >>> 0;
+  const lo = ((sum[12] << 24) | (sum[13] << 16) | (sum[14] << 8) | sum[15]) >>> 0;
+  if (modulus <= 0x200000) {
+    // (hi * 2^32 + lo) mod m without BigInt, exact while hi%m * 2^32 stays below 2^53.
+    return (((hi % modulus) * 4294967296 + lo) % modulus).toString();
+  }
+  return (((BigInt(hi) << 32n) | BigInt(lo)) % BigInt(modulus)).toString();
+}
+
+/** The sorted label set with one label set to a value (an empty value removes it), as labels.Builder does. */
+function withLabel(lset: Labels, name: string, value: string): Labels {
+  let i = 0;
+  while (i < lset.length && lset[i].name < name) i++;
+  const exists = i < lset.length && lset[i].name === name;
+  if (value === '') {
+    if (!exists) return lset;
+    return [...lset.slice(0, i), ...lset.slice(i + 1)];
+  }
+  if (exists && lset[i].value === value) return lset;
+  const out = lset.slice(0, i);
+  out.push({ name, value });
+  for (let j = exists ? i + 1 : i; j < lset.length; j++) out.push(lset[j]);
+  return out;
+}
+
+/** Keeps the labels whose names match (or do not match) the regex; the input itself if none go. */
+function filterNames(lset: Labels, regex: RegExp, keepMatching: boolean): Labels {
+  let out: Label[] | undefined;
+  for (let i = 0; i < lset.length; i++) {
+    const l = lset[i];
+    if (regex.test(l.name) === keepMatching) {
+      if (out) out.push(l);
+    } else if (!out) {
+      out = lset.slice(0, i);
+    }
+  }
+  return out ?? lset;
+}
+
+function relabelStep(lset: Labels, compiled: CompiledRelabelConfig): Labels | undefined {
+  const { config: cfg, regex } = compiled;
   let val: string;
   if (cfg.sourceLabels.length === 1) val = get(lset, cfg.sourceLabels[0]);
   else val = cfg.sourceLabels.map((n) => get(lset, n)).join(cfg.separator);
@@ -383,53 +525,31 @@ function relabelStep(lset: Labels, { config: cfg, regex }: CompiledRelabelConfig
     case 'replace': {
       const m = regex.exec(val);
       if (!m) return lset;
-      const lb = new Builder(lset);
-      const target = expandTemplate(cfg.targetLabel, m);
+      const target = expandParts(compiled.targetLabel, m);
       // 2.42 deletes the unexpanded target_label in both of these cases, not the expanded one.
-      if (!isValidLabelName(target)) {
-        lb.del(cfg.targetLabel);
-        return lb.labels();
-      }
-      const res = expandTemplate(cfg.replacement, m);
-      if (res === '') {
-        lb.del(cfg.targetLabel);
-        return lb.labels();
-      }
-      lb.set(target, res);
-      return lb.labels();
+      if (!isValidLabelName(target)) return withLabel(lset, cfg.targetLabel, '');
+      const res = expandParts(compiled.replacement, m);
+      if (res === '') return withLabel(lset, cfg.targetLabel, '');
+      return withLabel(lset, target, res);
     }
-    case 'lowercase': {
-      const lb = new Builder(lset);
-      lb.set(cfg.targetLabel, goCase(val, false));
-      return lb.labels();
-    }
-    case 'uppercase': {
-      const lb = new Builder(lset);
-      lb.set(cfg.targetLabel, goCase(val, true));
-      return lb.labels();
-    }
-    case 'hashmod': {
-      const lb = new Builder(lset);
-      lb.set(cfg.targetLabel, hashMod(val, cfg.modulus));
-      return lb.labels();
-    }
+    case 'lowercase':
+      return withLabel(lset, cfg.targetLabel, goCase(val, false));
+    case 'uppercase':
+      return withLabel(lset, cfg.targetLabel, goCase(val, true));
+    case 'hashmod':
+      return withLabel(lset, cfg.targetLabel, hashMod(val, cfg.modulus));
     case 'labelmap': {
+      // Every mapping sees the labels as they were before this step, so collect first, then apply.
       const lb = new Builder(lset);
       for (const l of lset) {
         const m = regex.exec(l.name);
-        if (m) lb.set(expandTemplate(cfg.replacement, m), l.value);
+        if (m) lb.set(expandParts(compiled.replacement, m), l.value);
       }
       return lb.labels();
     }
-    case 'labeldrop': {
-      const lb = new Builder(lset);
-      for (const l of lset) if (regex.test(l.name)) lb.del(l.name);
-      return lb.labels();
-    }
-    case 'labelkeep': {
-      const lb = new Builder(lset);
-      for (const l of lset) if (!regex.test(l.name)) lb.del(l.name);
-      return lb.labels();
-    }
+    case 'labeldrop':
+      return filterNames(lset, regex, false);
+    case 'labelkeep':
+      return filterNames(lset, regex, true);
   }
 }
