@@ -1,0 +1,393 @@
+/**
+ * metrics-core benchmark: Sextant and Debian's Prometheus 2.42 side by side, same machine, same load, one run.
+ *
+ *   node --import tsx bench/metrics-core/run.ts [--series 100000] [--runs 3] [--systems prometheus,sextant] ...
+ *
+ * Per run and system (the order alternates between runs so that drift on a shared machine hits both):
+ *  ingest  fresh data dir → RSS baseline → remote_write `--series` series × `--hours` of 15 s rounds (starting
+ *          on a 2 h boundary 4–6 h ago, so the first block covers whole 2 h) → sustained samples/s →
+ *          RSS after ingest settles → wait for the first persisted block → bytes per sample in it.
+ *  restart fresh data dir → `--restart-series` series × `--restart-rounds` rounds → stop with
+ *          `--restart-signal` (SIGKILL: the WAL stays as written, nothing is checkpointed) → start again on
+ *          the same directory → time from spawn to /-/ready answering 200 → a query must see the data.
+ * Every flag can also come from the environment as METRICS_BENCH_<FLAG> (e.g. METRICS_BENCH_SERIES=10000).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findBlocks, walBytes, type BlockOnDisk } from './blocks.js';
+import { measureGenerator, ROUND_MS, runLoad, type LoadResult } from './load.js';
+import { buildTemplates, type CompressedTemplate } from './requests.js';
+import { generateSeries, resetValues, targetTimestamp, type SeriesSet } from './series.js';
+import { fmt, median, ratio } from './stats.js';
+import { dataDir, describeCommand, killAll, readCpuSeconds, readRss, startSystem, type RunningSystem, type SystemName } from './systems.js';
+
+const HOUR = 3_600_000;
+const BLOCK_RANGE = 2 * HOUR;
+
+interface Options {
+  series: number;
+  hours: number;
+  batch: number;
+  concurrency: number;
+  runs: number;
+  systems: SystemName[];
+  phases: Set<'ingest' | 'restart'>;
+  warmupRounds: number;
+  restartSeries: number;
+  restartRounds: number;
+  restartSignal: NodeJS.Signals;
+  blockTimeoutSec: number;
+  settleSec: number;
+  seed: number;
+  out?: string;
+  cpuProf: boolean;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const flags = {
+    series: '100000',
+    hours: '3.17',
+    batch: '2000',
+    concurrency: '4',
+    runs: '3',
+    systems: 'prometheus,sextant',
+    phases: 'ingest,restart',
+    'warmup-rounds': '2',
+    'restart-series': '1000000',
+    'restart-rounds': '3',
+    'restart-signal': 'SIGKILL',
+    'block-timeout': '240',
+    settle: '10',
+    seed: '1',
+    out: '',
+  } as const;
+  type Flag = keyof typeof flags;
+  const options: Record<string, { type: 'string' | 'boolean' }> = { 'cpu-prof': { type: 'boolean' }, keep: { type: 'boolean' } };
+  for (const k of Object.keys(flags)) options[k] = { type: 'string' };
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const get = (k: Flag): string => {
+    const env = process.env[`METRICS_BENCH_${k.toUpperCase().replace(/-/g, '_')}`];
+    return (values[k] as string | undefined) ?? env ?? flags[k];
+  };
+  const num = (k: Flag): number => {
+    const n = Number(get(k));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${k}: not a number: ${get(k)}`);
+    return n;
+  };
+  const systems = get('systems').split(',').filter(Boolean) as SystemName[];
+  for (const s of systems) if (s !== 'prometheus' && s !== 'sextant') throw new Error(`--systems: unknown system ${s}`);
+  const phases = new Set(get('phases').split(',').filter(Boolean) as ('ingest' | 'restart')[]);
+  for (const p of phases) if (p !== 'ingest' && p !== 'restart') throw new Error(`--phases: unknown phase ${p}`);
+  const signal = get('restart-signal') as NodeJS.Signals;
+  if (signal !== 'SIGKILL' && signal !== 'SIGTERM') throw new Error('--restart-signal: SIGKILL or SIGTERM');
+  return {
+    series: Math.floor(num('series')),
+    hours: num('hours'),
+    batch: Math.max(1, Math.floor(num('batch'))),
+    concurrency: Math.max(1, Math.floor(num('concurrency'))),
+    runs: Math.max(1, Math.floor(num('runs'))),
+    systems,
+    phases,
+    warmupRounds: Math.floor(num('warmup-rounds')),
+    restartSeries: Math.floor(num('restart-series')),
+    restartRounds: Math.max(1, Math.floor(num('restart-rounds'))),
+    restartSignal: signal,
+    blockTimeoutSec: num('block-timeout'),
+    settleSec: num('settle'),
+    seed: Math.floor(num('seed')),
+    out: get('out') || undefined,
+    cpuProf: Boolean(values['cpu-prof'] ?? process.env.METRICS_BENCH_CPU_PROF),
+    keep: Boolean(values.keep ?? process.env.METRICS_BENCH_KEEP),
+  };
+}
+
+const log = (msg: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface IngestFigures {
+  load: LoadResult;
+  /** Server CPU seconds per million samples during the load. */
+  serverCpuPerMSamples: number;
+  /** Share of one core the harness (generator + HTTP client) used during the load. */
+  harnessCores: number;
+  rssBaseline: number;
+  rssAfterIngest: number;
+  rssAnonAfterIngest: number;
+  rssPerSeries: number;
+  block?: BlockOnDisk;
+  blockWaitSec?: number;
+  bytesPerSample?: number;
+  expectedBlockSamples?: number;
+  rssAfterBlock?: number;
+}
+
+interface RestartFigures {
+  ingestSec: number;
+  walBytes: number;
+  readyMs: number;
+  /** First query after the restart: series found / series expected. */
+  seen: number;
+  expected: number;
+  rssAfterRestart: number;
+}
+
+interface RunFigures {
+  ingest?: IngestFigures;
+  restart?: RestartFigures;
+}
+
+/** RSS once it has stopped moving by more than 1 % over a second (at most `maxSec`). */
+async function settledRss(pid: number, maxSec: number): Promise<ReturnType<typeof readRss>> {
+  let prev = readRss(pid);
+  const deadline = Date.now() + maxSec * 1000;
+  await sleep(2000);
+  for (;;) {
+    const cur = readRss(pid);
+    if (Math.abs(cur.rss - prev.rss) <= 0.01 * prev.rss || Date.now() > deadline) return cur;
+    prev = cur;
+    await sleep(1000);
+  }
+}
+
+/** Samples with timestamps in [minT, maxT) that the load sent (rounds [0, rounds)). */
+function expectedSamplesIn(set: SeriesSet, startMs: number, rounds: number, minT: number, maxT: number): number {
+  let n = 0;
+  set.targets.forEach((tg, ti) => {
+    for (let r = 0; r < rounds; r++) {
+      const t = targetTimestamp(set, ti, startMs + r * ROUND_MS, r);
+      if (t >= minT && t < maxT) n += tg.end - tg.first;
+    }
+  });
+  return n;
+}
+
+/** A load prepared once and replayed (from the same initial values) against every system and run. */
+interface Workload {
+  set: SeriesSet;
+  templates: CompressedTemplate[];
+  /** Series named node_cpu_seconds_total, for the check after a restart. */
+  cpuSeries: number;
+}
+
+function prepareWorkload(n: number, seed: number, batch: number): Workload {
+  const t0 = performance.now();
+  const set = generateSeries(n, seed);
+  const templates = buildTemplates(set, batch);
+  const cpuSeries = set.labels.filter((ls) => ls[0].value === 'node_cpu_seconds_total').length;
+  set.labels.length = 0; // only the templates need them; frees memory for 1M-series loads
+  log(`prepared ${fmt(n)} series in ${templates.length} batches (${fmt(templates.reduce((a, t) => a + t.compressed.length, 0) / 2 ** 20)} MiB compressed per round) in ${fmt((performance.now() - t0) / 1000)} s`);
+  return { set, templates, cpuSeries };
+}
+
+async function withSystem<T>(sys: RunningSystem, fn: (s: RunningSystem) => Promise<T>): Promise<T> {
+  try {
+    return await fn(sys);
+  } catch (err) {
+    log(`${sys.name} output:\n${sys.output()}`);
+    await sys.stop('SIGKILL');
+    throw err;
+  }
+}
+
+async function ingestPhase(name: SystemName, opts: Options, work: string, w: Workload): Promise<IngestFigures> {
+  const dir = join(work, `${name}-ingest`);
+  const rounds = Math.ceil((opts.hours * HOUR) / ROUND_MS);
+  // Start on a 2 h boundary so the first block holds whole 2 h of every series.
+  const startMs = Math.floor((Date.now() - 4 * HOUR) / BLOCK_RANGE) * BLOCK_RANGE;
+  const { set, templates } = w;
+  resetValues(set);
+  const profDir = join(work, 'cpu-prof');
+  const sys = await startSystem(name, { dir, nodeFlags: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
+  return withSystem(sys, async () => {
+    await sleep(3000);
+    const base = readRss(sys.pid);
+    log(`${name}: ready in ${fmt(sys.readyMs)} ms, RSS ${fmt(base.rss / 2 ** 20)} MiB; sending ${opts.series} series × ${rounds} rounds`);
+    const cpu0 = readCpuSeconds(sys.pid);
+    const harness0 = process.cpuUsage();
+    let lastLog = 0;
+    const load = await runLoad({
+      url: sys.url,
+      set,
+      templates,
+      startMs,
+      rounds,
+      concurrency: opts.concurrency,
+      warmupRounds: opts.warmupRounds,
+      onRound: (round, elapsed) => {
+        if (elapsed - lastLog > 15000) {
+          lastLog = elapsed;
+          log(`${name}: round ${round + 1}/${rounds}, ${fmt(((round + 1) * opts.series) / (elapsed / 1000))} samples/s so far`);
+        }
+      },
+    });
+    const cpuUsed = readCpuSeconds(sys.pid) - cpu0;
+    const h = process.cpuUsage(harness0);
+    const harnessCores = (h.user + h.system) / 1000 / load.totalMs;
+    const samples = rounds * opts.series;
+    log(
+      `${name}: ${fmt(load.sustainedSamplesPerSec)} samples/s sustained (${fmt(load.totalMs / 1000)} s total, ${load.samplesRefused} refused, ${load.retries} retries)` +
+        (load.refusals.length ? `; first refusal: ${load.refusals[0]}` : ''),
+    );
+    const after = await settledRss(sys.pid, opts.settleSec);
+    const fig: IngestFigures = {
+      load,
+      serverCpuPerMSamples: cpuUsed / (samples / 1e6),
+      harnessCores,
+      rssBaseline: base.rss,
+      rssAfterIngest: after.rss,
+      rssAnonAfterIngest: after.anon,
+      rssPerSeries: (after.rss - base.rss) / opts.series,
+    };
+    log(`${name}: RSS after ingest ${fmt(after.rss / 2 ** 20)} MiB → ${fmt(fig.rssPerSeries)} B/series; waiting for the first block`);
+    if (opts.hours * HOUR > 1.5 * BLOCK_RANGE) {
+      const t0 = Date.now();
+      for (;;) {
+        const blocks = findBlocks(dataDir(dir));
+        if (blocks.length > 0) {
+          fig.block = blocks[0];
+          fig.blockWaitSec = (Date.now() - t0) / 1000;
+          break;
+        }
+        if (Date.now() - t0 > opts.blockTimeoutSec * 1000) break;
+        await sleep(1000);
+      }
+      if (fig.block) {
+        fig.bytesPerSample = fig.block.bytes / fig.block.numSamples;
+        fig.expectedBlockSamples = expectedSamplesIn(set, startMs, rounds, fig.block.minTime, fig.block.maxTime);
+        await sleep(3000);
+        fig.rssAfterBlock = readRss(sys.pid).rss;
+        log(
+          `${name}: block after ${fmt(fig.blockWaitSec ?? 0)} s: ${fmt(fig.block.bytes)} B / ${fmt(fig.block.numSamples)} samples ` +
+            `(sent ${fmt(fig.expectedBlockSamples)}) = ${fmt(fig.bytesPerSample)} B/sample`,
+        );
+      } else log(`${name}: no block persisted within ${opts.blockTimeoutSec} s`);
+    }
+    await sys.stop('SIGTERM');
+    return fig;
+  });
+}
+
+async function restartPhase(name: SystemName, opts: Options, work: string, w: Workload): Promise<RestartFigures> {
+  const dir = join(work, `${name}-restart`);
+  const { set, templates } = w;
+  resetValues(set);
+  const startMs = Date.now() - (opts.restartRounds + 4) * ROUND_MS;
+  const sys = await startSystem(name, { dir });
+  const expected = w.cpuSeries;
+  const ingestSec = await withSystem(sys, async () => {
+    const load = await runLoad({ url: sys.url, set, templates, startMs, rounds: opts.restartRounds, concurrency: opts.concurrency });
+    if (load.samplesRefused > 0) log(`${name}: ${load.samplesRefused} samples refused: ${load.refusals[0]}`);
+    await sleep(2000);
+    await sys.stop(opts.restartSignal);
+    return load.totalMs / 1000;
+  });
+  const wal = walBytes(dataDir(dir));
+  log(`${name}: ${opts.restartSeries} series × ${opts.restartRounds} rounds in ${fmt(ingestSec)} s; stopped with ${opts.restartSignal}; WAL ${fmt(wal / 2 ** 20)} MiB; restarting`);
+  const again = await startSystem(name, { dir });
+  return withSystem(again, async () => {
+    const rss = readRss(again.pid).rss;
+    const q = await fetch(`${again.url}/api/v1/query?query=${encodeURIComponent('count(node_cpu_seconds_total)')}`);
+    const body = (await q.json()) as { data?: { result?: { value: [number, string] }[] } };
+    const seen = Number(body.data?.result?.[0]?.value[1] ?? 0);
+    log(`${name}: ready again in ${fmt(again.readyMs)} ms; query sees ${seen}/${expected} node_cpu_seconds_total series`);
+    await again.stop('SIGTERM');
+    return { ingestSec, walBytes: wal, readyMs: again.readyMs, seen, expected, rssAfterRestart: rss };
+  });
+}
+
+function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generatorRate: number, command: string): string {
+  const m = (s: SystemName, f: (r: RunFigures) => number | undefined): number => median(runs[s].map((r) => f(r) ?? NaN));
+  const rows: [string, (r: RunFigures) => number | undefined, string][] = [
+    ['remote_write ingest, samples/s sustained (higher is better)', (r) => r.ingest?.load.sustainedSamplesPerSec, ''],
+    ['server CPU seconds per million samples', (r) => r.ingest?.serverCpuPerMSamples, ''],
+    ['bytes per sample in the first block (chunks+index+meta)', (r) => r.ingest?.bytesPerSample, ''],
+    ['RSS per active series after ingest settles, bytes', (r) => r.ingest?.rssPerSeries, ''],
+    ['RSS after ingest, MiB', (r) => (r.ingest ? r.ingest.rssAfterIngest / 2 ** 20 : undefined), ''],
+    ['RSS after the first block is persisted, MiB', (r) => (r.ingest?.rssAfterBlock ? r.ingest.rssAfterBlock / 2 ** 20 : undefined), ''],
+    ['seconds until the first block appeared (after ingest)', (r) => r.ingest?.blockWaitSec, ''],
+    [`restart with ${fmt(opts.restartSeries)} series in the WAL, ms to /-/ready 200`, (r) => r.restart?.readyMs, ''],
+    ['WAL size at restart, MiB', (r) => (r.restart ? r.restart.walBytes / 2 ** 20 : undefined), ''],
+  ];
+  const sys = opts.systems;
+  const lines: string[] = [];
+  lines.push(`| measure (median of ${opts.runs}) | ${sys.join(' | ')} |${sys.length === 2 ? ' sextant / prometheus |' : ''}`);
+  lines.push(`|---|${sys.map(() => '---:').join('|')}|${sys.length === 2 ? '---:|' : ''}`);
+  for (const [label, f] of rows) {
+    const vals = sys.map((s) => m(s, f));
+    if (vals.every((v) => !Number.isFinite(v))) continue;
+    const r = sys.length === 2 ? ` ${ratio(m('sextant', f), m('prometheus', f))} |` : '';
+    lines.push(`| ${label} | ${vals.map((v) => fmt(v)).join(' | ')} |${r}`);
+  }
+  const per = sys
+    .map((s) => {
+      const ing = runs[s].map((r) => (r.ingest ? fmt(r.ingest.load.sustainedSamplesPerSec) : '-')).join(', ');
+      const rst = runs[s].map((r) => (r.restart ? fmt(r.restart.readyMs) : '-')).join(', ');
+      const seen = runs[s].map((r) => (r.restart ? `${r.restart.seen}/${r.restart.expected}` : '-')).join(', ');
+      const ref = runs[s].map((r) => (r.ingest ? r.ingest.load.samplesRefused : '-')).join(', ');
+      return `- ${s}: ingest samples/s per run ${ing}; restart ms per run ${rst}; series seen after restart ${seen}; samples refused ${ref}`;
+    })
+    .join('\n');
+  const harness = median(sys.flatMap((s) => runs[s].map((r) => r.ingest?.harnessCores ?? NaN)));
+  return [
+    `Command: \`${command}\``,
+    '',
+    lines.join('\n'),
+    '',
+    per,
+    `- load generator alone (fill templates + snappy, no network): ${fmt(generatorRate)} samples/s on one core; during the load the harness used ${fmt(harness)} of a core`,
+    `- Prometheus: \`${describeCommand('prometheus')}\``,
+    `- Sextant: \`${describeCommand('sextant')}\``,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const command = ['node --import tsx bench/metrics-core/run.ts', ...process.argv.slice(2)].join(' ');
+  const work = mkdtempSync(join(tmpdir(), 'sextant-bench-metrics-core-'));
+  const cleanup = (): void => {
+    killAll();
+    if (!opts.keep) rmSync(work, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    const ingestLoad = opts.phases.has('ingest') ? prepareWorkload(opts.series, opts.seed, opts.batch) : undefined;
+    const restartLoad = opts.phases.has('restart') ? prepareWorkload(opts.restartSeries, opts.seed + 1, opts.batch) : undefined;
+    const probe = ingestLoad ?? (restartLoad as Workload);
+    const genRate = measureGenerator(probe.set, probe.templates, Date.now() - HOUR, Math.max(3, Math.ceil(2e6 / Math.max(1, probe.set.values.length))));
+    log(`generator alone: ${fmt(genRate)} samples/s; work dir ${work}`);
+    const runs = Object.fromEntries(opts.systems.map((s) => [s, [] as RunFigures[]])) as Record<SystemName, RunFigures[]>;
+    for (let i = 0; i < opts.runs; i++) {
+      const order = i % 2 === 0 ? opts.systems : [...opts.systems].reverse();
+      for (const name of order) {
+        const fig: RunFigures = {};
+        if (opts.phases.has('ingest')) {
+          fig.ingest = await ingestPhase(name, opts, work, ingestLoad as Workload);
+          rmSync(join(work, `${name}-ingest`), { recursive: true, force: true });
+        }
+        if (opts.phases.has('restart')) {
+          fig.restart = await restartPhase(name, opts, work, restartLoad as Workload);
+          rmSync(join(work, `${name}-restart`), { recursive: true, force: true });
+        }
+        runs[name].push(fig);
+      }
+      log(`run ${i + 1}/${opts.runs} done`);
+    }
+    const text = report(opts, runs, genRate, command);
+    process.stdout.write(text + '\n');
+    if (opts.out) writeFileSync(opts.out, JSON.stringify({ command, date: new Date().toISOString(), options: { ...opts, phases: [...opts.phases] }, generatorRate: genRate, runs }, null, 2));
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`metrics-core bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  killAll();
+  process.exit(1);
+});
