@@ -202,6 +202,26 @@ describe('remote-write manager', () => {
     await mgr.stop();
   });
 
+  test('a changed config restarts the queue on the same disk queue: queued samples survive, commits wait', async () => {
+    rx.storage.series.clear();
+    rx.status = 503;
+    const mgr = new RemoteWriteManager({ dataDir: dataDir(), logger });
+    await mgr.applyConfig(config(rx.url));
+    const tapped = new TappedStorage(new MemoryStorage());
+    tapped.subscribe((b) => mgr.onCommit(b));
+    await commit(tapped, 'reconf', 1000, 10);
+    const changed = config(rx.url, `    remote_timeout: 5s`);
+    const reconfig = mgr.applyConfig(changed);
+    // A commit racing with the swap is queued on the new queue, not lost on the old one.
+    const racing = commit(tapped, 'reconf', 2000, 10);
+    await reconfig;
+    await racing;
+    rx.status = 0;
+    await waitFor(() => (rx.storage.find('reconf')[0]?.t.length ?? 0) >= 20, 'samples from before and during the swap');
+    assert.deepEqual(rx.storage.find('reconf')[0].t, [...Array.from({ length: 10 }, (_, i) => 1000 + i), ...Array.from({ length: 10 }, (_, i) => 2000 + i)]);
+    await mgr.stop();
+  });
+
   test('removing a queue from the config deletes its directory', async () => {
     const dir = dataDir();
     const mgr = new RemoteWriteManager({ dataDir: dir, logger });

@@ -34,12 +34,17 @@ interface Running {
 export class RemoteWriteManager {
   private queues = new Map<string, Running>();
   private reconfig: Promise<void> = Promise.resolve();
+  private reconfiguring = 0;
 
   constructor(private readonly opts: RemoteWriteManagerOptions) {}
 
   /** Starts, restarts (changed config) or stops queues so they match cfg.remoteWrite. */
   applyConfig(cfg: PrometheusConfig): Promise<void> {
-    this.reconfig = this.reconfig.catch(() => undefined).then(() => this.apply(cfg));
+    this.reconfiguring++;
+    this.reconfig = this.reconfig
+      .catch(() => undefined)
+      .then(() => this.apply(cfg))
+      .finally(() => this.reconfiguring--);
     return this.reconfig;
   }
 
@@ -93,6 +98,8 @@ export class RemoteWriteManager {
    * promise; callers that only need fire-and-forget may ignore it.)
    */
   async onCommit(batch: CommittedSample[]): Promise<void> {
+    // While queues are being swapped, wait: a batch handed to a stopping queue would be lost for that remote.
+    if (this.reconfiguring > 0) await this.reconfig.catch(() => undefined);
     if (this.queues.size === 0 || batch.length === 0) return;
     const results = await Promise.allSettled([...this.queues.values()].map((r) => r.queue.enqueue(batch)));
     for (const r of results) {

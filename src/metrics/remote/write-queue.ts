@@ -32,6 +32,7 @@ export const MAX_CONCURRENT_SHARDS = 8;
 const DEFAULT_MAX_IN_MEMORY_SAMPLES = 200_000;
 const DEFAULT_CUT_BYTES = 16 * 1024 * 1024;
 const USER_AGENT = 'Sextant/0.1 (remote-write)';
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 function counter(name: string, help: string): Counter<string> {
   const existing = register.getSingleMetric(name);
@@ -124,6 +125,8 @@ export class WriteQueue {
   private spilled = false;
   private pendingCut: { bound: number; segment: number } | undefined;
   private progressWrite: Promise<void> = Promise.resolve();
+  private savedSeq = 0;
+  private lastSaveAt = 0;
 
   private stopped = false;
   private readonly abort = new AbortController();
@@ -155,7 +158,7 @@ export class WriteQueue {
     this.wal = await SegmentLog.open(join(this.opts.dir, 'wal'), { logger: this.log });
     try {
       const p = JSON.parse(await readFile(join(this.opts.dir, 'progress.json'), 'utf8')) as { ackedSeq?: number };
-      if (typeof p.ackedSeq === 'number') this.ackedSeq = p.ackedSeq;
+      if (typeof p.ackedSeq === 'number') this.ackedSeq = this.savedSeq = p.ackedSeq;
     } catch {
       // No progress yet: everything in the WAL is unsent.
     }
@@ -352,7 +355,8 @@ export class WriteQueue {
     this.memSamples -= taken;
     if (ackSeq !== this.ackedSeq) {
       this.ackedSeq = ackSeq;
-      await this.saveProgress();
+      // At most once a second: after a crash the last second is sent again, which receivers accept.
+      if (this.now() - this.lastSaveAt >= PROGRESS_SAVE_INTERVAL_MS || this.memSamples === 0) await this.saveProgress();
       await this.maybeTruncate();
     }
   }
@@ -442,15 +446,23 @@ export class WriteQueue {
     return h;
   }
 
+  /** Never rejects: a failed save is logged and retried with the next acknowledgement. */
   private saveProgress(): Promise<void> {
     const acked = this.ackedSeq;
+    if (acked === this.savedSeq) return this.progressWrite;
+    this.lastSaveAt = this.now();
     const file = join(this.opts.dir, 'progress.json');
     this.progressWrite = this.progressWrite.then(async () => {
-      // Written atomically; not fsynced: a lost update only means re-sending a little (at-least-once).
-      await writeFile(file + '.tmp', JSON.stringify({ ackedSeq: acked }));
-      await rename(file + '.tmp', file);
+      try {
+        // Atomic rename, not fsynced: a lost update only means re-sending a little (at-least-once).
+        await writeFile(file + '.tmp', JSON.stringify({ ackedSeq: acked }));
+        await rename(file + '.tmp', file);
+        this.savedSeq = Math.max(this.savedSeq, acked);
+      } catch (err) {
+        this.log.warn({ err }, 'remote write: cannot save progress');
+      }
     });
-    return this.progressWrite.catch((err) => this.log.warn({ err }, 'remote write: cannot save progress'));
+    return this.progressWrite;
   }
 
   /** Deletes WAL segments whose records have all been sent. */
@@ -486,7 +498,7 @@ export class WriteQueue {
     this.abort.abort();
     this.wake();
     await this.loop;
-    await this.progressWrite.catch(() => undefined);
+    await this.saveProgress();
     await this.wal.close();
   }
 }
