@@ -327,3 +327,38 @@ test('relabel_configs drop targets (reported with discovered labels) and rewrite
     await e.cleanup();
   }
 });
+
+test('target set changes keep the loops of unchanged targets and end removed ones', async () => {
+  const e = await env();
+  const a = await startFakeExporter('from_a 1\n');
+  const b = await startFakeExporter('from_b 1\n');
+  const cfgWith = (...targets: string[]) =>
+    promConfig([scrapeConfig({ jobName: 'j', staticConfigs: [{ targets, labels: {} }] })]);
+  try {
+    await e.mgr.applyConfig(cfgWith(a.address));
+    const t1 = e.clock.t;
+    await e.mgr.scrapeAllNow();
+
+    e.clock.t += 15_000;
+    await e.mgr.applyConfig(cfgWith(a.address, b.address));
+    const byAddr = () => Object.fromEntries(e.mgr.targets().activeTargets.map((t) => [t.labels.instance, t]));
+    assert.equal(byAddr()[a.address].lastScrape, new Date(t1).toISOString(), 'A kept its loop and state');
+    assert.equal(byAddr()[a.address].health, 'up');
+    assert.equal(byAddr()[b.address].health, 'unknown');
+    await e.mgr.scrapeAllNow();
+    assert.equal(a.requests.length, 2);
+
+    const t3 = (e.clock.t += 15_000);
+    await e.mgr.applyConfig(cfgWith(b.address));
+    assert.deepEqual(Object.keys(byAddr()), [b.address]);
+    const fromA = await select(e.db, { __name__: 'from_a' });
+    assert.equal(fromA[0].samples.at(-1)?.t, t3);
+    assert.ok(isStaleNaN(fromA[0].samples.at(-1)!.v));
+    const fromB = await select(e.db, { __name__: 'from_b' });
+    assert.ok(!fromB[0].samples.some((s) => isStaleNaN(s.v)), 'B untouched');
+  } finally {
+    await a.close();
+    await b.close();
+    await e.cleanup();
+  }
+});
