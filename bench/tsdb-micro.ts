@@ -42,18 +42,24 @@ async function bytesPerSample(): Promise<void> {
   const ls = seriesLabels(1000);
   const counters = new Float64Array(1000);
   let t0 = 0;
-  // 3.1 block ranges of 15s scrapes: half counters (rate ~ Poisson-ish), half gauges (slowly drifting).
+  // 3.1 block ranges of 15 s scrapes, node_exporter-like: 40% counters with small integer increments,
+  // 30% constant gauges, 30% gauges moving in page-sized steps; 10% of scrapes land 1-3 ms late.
+  let k = 0;
   for (let t = 0; t <= 3.1 * R; t += 15_000) {
     const a = db.appender();
     for (let i = 0; i < ls.length; i++) {
-      const jitter = (i * 7919 + t / 15_000) % 3; // small scrape-time jitter in ms
+      const h = (i * 2654435761 + k * 40503) >>> 0;
+      const jitter = h % 10 === 0 ? 1 + (h % 3) : 0;
+      const kind = i % 10;
       let v: number;
-      if (i % 2 === 0) v = counters[i] += Math.floor(((i * 31 + t / 1000) % 17) * 3);
-      else v = Math.round(1000 * Math.sin(t / 3.6e6 + i) * 100) / 100 + 500;
+      if (kind < 4) v = counters[i] += (h >>> 8) % 7;
+      else if (kind < 7) v = i % 3 === 0 ? 1 : 8_589_934_592;
+      else v = counters[i] = (counters[i] || 1_200_000_000) + (((h >>> 4) % 5) - 2) * 4096;
       a.append(ls[i], t + jitter, v);
     }
     await a.commit();
     t0 = t;
+    k++;
   }
   await db.compactNow();
   let samples = 0;
@@ -105,18 +111,19 @@ async function appendThroughput(): Promise<void> {
 async function rssPerSeries(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-rss-'));
   const N = 100_000;
-  let ls: Label[][] | undefined = seriesLabels(N);
-  // Labels arrive as fresh strings in real ingest; the head keeps its own interned copies.
   gc();
   const before = process.memoryUsage();
   const db = await TSDB.open({ dir });
   const base = Date.now();
   for (let round = 0; round < 20; round++) {
-    const a = db.appender();
-    for (let i = 0; i < N; i++) a.append(ls[i], base + round * 15_000, i + round);
-    await a.commit();
+    // Fresh label objects and strings per round, as a remote_write decoder produces them.
+    for (let off = 0; off < N; off += 10_000) {
+      const ls = seriesLabels(10_000).map((l, k) => [l[0], l[1], l[2], { name: 'series', value: String(off + k) }]);
+      const a = db.appender();
+      for (let k = 0; k < ls.length; k++) a.append(ls[k], base + round * 15_000, off + k + round);
+      await a.commit();
+    }
   }
-  ls = undefined;
   gc();
   gc();
   const after = process.memoryUsage();

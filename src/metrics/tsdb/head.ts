@@ -101,9 +101,18 @@ export class MemSeries {
 
 /** One label pair in the head index: the Label object series share, and the sorted refs having it. */
 export class PairEntry {
-  readonly refs: number[] = [];
+  /** Starts as a one-element literal: a push onto [] would reserve 17 slots, and most pairs of
+   * high-cardinality labels belong to exactly one series. */
+  refs: number[] = EMPTY_REFS;
   constructor(readonly label: Label) {}
+
+  add(ref: number): void {
+    if (this.refs.length === 0) this.refs = [ref];
+    else addSorted(this.refs, ref);
+  }
 }
+
+const EMPTY_REFS: number[] = [];
 
 export interface SeriesSamples {
   labels: Labels;
@@ -246,7 +255,7 @@ export class Head implements PostingsIndex {
     if (e === undefined) this.byHash.set(hash, s);
     else if (e instanceof MemSeries) this.byHash.set(hash, [e, s]);
     else e.push(s);
-    for (const l of ls) addSorted(this.index.get(l.name)!.get(l.value)!.refs, ref);
+    for (const l of ls) this.index.get(l.name)!.get(l.value)!.add(ref);
     addSorted(this.all, ref);
     this.numSeries++;
     return s;
@@ -407,7 +416,7 @@ export class Head implements PostingsIndex {
       removeRefs(this.all, deleted);
       for (const [name, vals] of this.index) {
         for (const [value, e] of vals) {
-          removeRefs(e.refs, deleted);
+          if (e.refs.length > 0) removeRefs(e.refs, deleted);
           if (e.refs.length === 0) vals.delete(value);
         }
         if (vals.size === 0) this.index.delete(name);
