@@ -153,3 +153,38 @@ test('https with a private CA and a bearer token file; an untrusted certificate 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('redirects are followed; credentials are not sent to another host', async () => {
+  const dir = tempDir('scrape-redirect');
+  const db = await TSDB.open({ dir, logger: silentLogger });
+  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, manualScrapes: true });
+  const real = await startFakeExporter('moved_metric 1\n');
+  const hop = await startFakeExporter('');
+  hop.redirectTo = `http://${real.address}/real/metrics`;
+  const loop = await startFakeExporter('');
+  loop.redirectTo = `http://${loop.address}/again`;
+  try {
+    await mgr.applyConfig(
+      promConfig([
+        scrapeConfig({ jobName: 'moved', bearerToken: 'tok', staticConfigs: [{ targets: [hop.address], labels: {} }] }),
+        scrapeConfig({ jobName: 'loop', staticConfigs: [{ targets: [loop.address], labels: {} }] }),
+      ]),
+    );
+    await mgr.scrapeAllNow();
+    const byJob = Object.fromEntries(mgr.targets().activeTargets.map((t) => [t.scrapePool, t]));
+    assert.equal(byJob.moved.health, 'up', byJob.moved.lastError);
+    assert.equal(hop.requests[0].authorization, 'Bearer tok');
+    assert.equal(real.urls[0], '/real/metrics');
+    assert.equal(real.requests[0].authorization, undefined);
+    assert.equal((await select(db, { __name__: 'moved_metric', job: 'moved' })).length, 1);
+    assert.equal(byJob.loop.health, 'down');
+    assert.equal(byJob.loop.lastError, `Get "http://${loop.address}/again": stopped after 10 redirects`);
+  } finally {
+    await mgr.stop();
+    await real.close();
+    await hop.close();
+    await loop.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

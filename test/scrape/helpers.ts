@@ -46,6 +46,8 @@ export interface FakeExporter {
   contentType: string;
   gzip: boolean;
   status: number;
+  /** When set, every request is answered with a 302 to this URL. */
+  redirectTo: string | undefined;
   readonly requests: http.IncomingHttpHeaders[];
   readonly urls: string[];
   close(): Promise<void>;
@@ -58,12 +60,18 @@ export async function startFakeExporter(body = ''): Promise<FakeExporter> {
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     gzip: false,
     status: 200,
+    redirectTo: undefined as string | undefined,
     requests: [] as http.IncomingHttpHeaders[],
     urls: [] as string[],
   };
   const server = http.createServer((req, res) => {
     state.requests.push(req.headers);
     state.urls.push(req.url ?? '');
+    if (state.redirectTo) {
+      res.writeHead(302, { Location: state.redirectTo });
+      res.end();
+      return;
+    }
     const headers: http.OutgoingHttpHeaders = { 'Content-Type': state.contentType };
     let payload: Buffer = Buffer.from(state.body);
     if (state.gzip) {

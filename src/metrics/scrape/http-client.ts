@@ -38,9 +38,9 @@ export class ScrapeHttpClient {
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: 4,
-      ca: tls?.caFile ? readFileSync(tls.caFile) : undefined,
-      cert: tls?.certFile ? readFileSync(tls.certFile) : undefined,
-      key: tls?.keyFile ? readFileSync(tls.keyFile) : undefined,
+      ca: tls?.caFile ? readTlsFile(tls.caFile, 'CA cert') : undefined,
+      cert: tls?.certFile ? readTlsFile(tls.certFile, 'client certificate') : undefined,
+      key: tls?.keyFile ? readTlsFile(tls.keyFile, 'client key') : undefined,
       servername: tls?.serverName || undefined,
       rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
     });
@@ -60,75 +60,121 @@ export class ScrapeHttpClient {
     return undefined;
   }
 
+  /**
+   * GETs the exposition. Redirects are followed (up to 10, as Go's client does; credentials only to the
+   * same host). Errors read like Prometheus's: `Get "<url>": context deadline exceeded`,
+   * `server returned HTTP status 500 Internal Server Error`.
+   */
   scrape(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ScrapeResponse> {
-    const errPrefix = `Get ${JSON.stringify(url)}: `;
     return new Promise<ScrapeResponse>((resolve, reject) => {
       let settled = false;
-      const fail = (msg: string) => {
+      let current: http.ClientRequest | undefined;
+      let currentUrl = url;
+      const finish = (err: string | undefined, res?: ScrapeResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        req.destroy();
-        reject(new ScrapeHttpError(msg));
+        if (err !== undefined) {
+          current?.destroy();
+          reject(new ScrapeHttpError(err));
+        } else resolve(res as ScrapeResponse);
       };
-      let parsed: URL;
-      let headers: http.OutgoingHttpHeaders;
+      const prefix = () => `Get ${JSON.stringify(currentUrl)}: `;
+      const timer = setTimeout(() => finish(prefix() + 'context deadline exceeded'), timeoutMs);
+      const onAbort = () => finish(prefix() + 'context canceled');
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      let auth: string | undefined;
       try {
-        parsed = new URL(url);
-        headers = {
+        auth = this.authorization();
+      } catch (e) {
+        finish(prefix() + (e as Error).message);
+        return;
+      }
+      const originHost = hostOf(url);
+
+      const get = (target: string, redirects: number) => {
+        currentUrl = target;
+        let parsed: URL;
+        try {
+          parsed = new URL(target);
+        } catch (e) {
+          finish(prefix() + (e as Error).message);
+          return;
+        }
+        const headers: http.OutgoingHttpHeaders = {
           Accept: SCRAPE_ACCEPT_HEADER,
           'Accept-Encoding': 'gzip',
           'User-Agent': USER_AGENT,
           'X-Prometheus-Scrape-Timeout-Seconds': String(timeoutMs / 1000),
         };
-        const auth = this.authorization();
-        if (auth) headers.Authorization = auth;
-      } catch (e) {
-        reject(new ScrapeHttpError(errPrefix + (e as Error).message));
-        return;
-      }
-      const isHttps = parsed.protocol === 'https:';
-      let req: http.ClientRequest;
-      try {
-        req = (isHttps ? https : http).request(parsed, {
-          method: 'GET',
-          headers,
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
-        });
-      } catch (e) {
-        reject(new ScrapeHttpError(errPrefix + (e as Error).message));
-        return;
-      }
-      const timer = setTimeout(() => fail(errPrefix + 'context deadline exceeded'), timeoutMs);
-      const onAbort = () => fail(errPrefix + 'context canceled');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => fail(errPrefix + e.message));
-      req.on('response', (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          fail(`server returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd());
+        if (auth && parsed.host === originHost) headers.Authorization = auth;
+        const isHttps = parsed.protocol === 'https:';
+        if (!isHttps && parsed.protocol !== 'http:') {
+          finish(prefix() + `unsupported protocol scheme ${JSON.stringify(parsed.protocol.replace(/:$/, ''))}`);
           return;
         }
-        const gz = (res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
-        const stream = gz ? res.pipe(createGunzip()) : res;
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('error', (e: Error) => fail(errPrefix + (gz ? 'gzip: ' : '') + e.message));
-        stream.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve({ body: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') });
+        let req: http.ClientRequest;
+        try {
+          req = (isHttps ? https : http).request(parsed, { method: 'GET', headers, agent: isHttps ? this.httpsAgent : this.httpAgent });
+        } catch (e) {
+          finish(prefix() + (e as Error).message);
+          return;
+        }
+        current = req;
+        req.on('error', (e) => finish(prefix() + e.message));
+        req.on('response', (res) => {
+          const status = res.statusCode ?? 0;
+          const location = res.headers.location;
+          if (status >= 300 && status < 400 && status !== 304 && location) {
+            res.resume();
+            if (redirects >= 10) {
+              finish(prefix() + 'stopped after 10 redirects');
+              return;
+            }
+            get(new URL(location, target).toString(), redirects + 1);
+            return;
+          }
+          if (status !== 200) {
+            res.resume();
+            finish(`server returned HTTP status ${status} ${res.statusMessage ?? ''}`.trimEnd());
+            return;
+          }
+          const gz = (res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+          const stream = gz ? res.pipe(createGunzip()) : res;
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', (e: Error) => finish(prefix() + (gz ? 'gzip: ' : '') + e.message));
+          stream.on('end', () =>
+            finish(undefined, { body: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') }),
+          );
         });
-      });
-      req.end();
+        req.end();
+      };
+      get(url, 0);
     });
   }
 
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+/** Reads TLS material, failing with Prometheus's wording so a config reload reports which file is wrong. */
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`unable to load specified ${what} ${path}: ${(e as Error).message}`);
   }
 }
