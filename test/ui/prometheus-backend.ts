@@ -12,8 +12,8 @@ import { startPrometheus } from '../peers/prometheus.js';
 
 export interface UiBackend {
   url: string;
-  /** Job name of the self-scrape target. */
-  job: string;
+  /** host:port Prometheus scrapes itself at (the `instance` label of its self target). */
+  selfInstance: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startPrometheusBackedUi(distDir: string): Promise<UiBacken
   }
   return {
     url,
-    job: 'prometheus',
+    selfInstance: new URL(prom.url).host,
     stop: async () => {
       await app.close();
       await prom.stop();
