@@ -238,3 +238,48 @@ test('scanExposition visits the same samples without building labels; parseSerie
   assert.match(parseError(() => scanExposition('a 1\nb{x="1" 2\n', 'text', () => {})).message, /^line 2: expected comma or brace close/);
   assert.equal(parseError(() => parseSeriesLabels('d{a="1",a="2"}', 7)).message, 'line 7: duplicate label name "a"');
 });
+
+test('mangled input only ever yields results or ParseError, in both formats and both entry points', () => {
+  const base =
+    '# HELP a_total Things \\\\ done.\n# TYPE a_total counter\na_total{x="1",y="a\\"b"} 1 1000\n' +
+    '# TYPE h histogram\nh_bucket{le="+Inf"} 3 # {t="x"} 1 2.5\nh_count 3\nu{a="\\n"} NaN\n# EOF\n';
+  const alphabet = ['{', '}', '"', '\\', ',', '=', ' ', '\n', '#', 'e', '1', '.', '+', '-', 'x', '\t', '\r', 'é'];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  let parsedOk = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = base;
+    const edits = 1 + rand(3);
+    for (let k = 0; k < edits; k++) {
+      const at = rand(s.length);
+      const op = rand(3);
+      if (op === 0) s = s.slice(0, at) + s.slice(at + 1);
+      else if (op === 1) s = s.slice(0, at) + alphabet[rand(alphabet.length)] + s.slice(at);
+      else s = s.slice(0, at) + alphabet[rand(alphabet.length)] + s.slice(at + 1);
+    }
+    for (const format of ['text', 'openmetrics'] as const) {
+      let eager: string | undefined;
+      try {
+        const r = parseExposition(s, format);
+        for (const sample of r.samples) assert.equal(typeof sample.v, 'number');
+        parsedOk++;
+      } catch (e) {
+        assert.ok(e instanceof ParseError, `non-ParseError on ${JSON.stringify(s)}: ${String(e)}`);
+        assert.ok(e.line >= 1);
+        eager = e.message;
+      }
+      let lazy: string | undefined;
+      try {
+        scanExposition(s, format, (series, _v, _t, _e, line) => parseSeriesLabels(series, line));
+      } catch (e) {
+        assert.ok(e instanceof ParseError, `non-ParseError from scan on ${JSON.stringify(s)}: ${String(e)}`);
+        lazy = e.message;
+      }
+      assert.equal(lazy, eager, `both entry points agree on ${JSON.stringify(s)}`);
+    }
+  }
+  assert.ok(parsedOk > 100, 'some mutations stay valid');
+});
