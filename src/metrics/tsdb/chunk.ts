@@ -19,6 +19,8 @@ function zeroed(n: number): Uint8Array {
   return Buffer.allocUnsafe(n).fill(0);
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** A trimmed copy (pooled for small sizes). */
 export function copyBytes(b: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(b.length);
@@ -44,7 +46,17 @@ export class XorChunkBuilder {
   private trailing = 0;
 
   constructor(initialBytes = 32) {
-    this.buf = zeroed(initialBytes);
+    this.buf = initialBytes > 0 ? zeroed(initialBytes) : NO_BYTES;
+  }
+
+  /** Starts a new, empty chunk, keeping the (grown) buffer for reuse. */
+  reset(): void {
+    this.buf.fill(0, 0, this.byteLength());
+    this.bitPos = 16;
+    this.count = 0;
+    this.tDelta = 0;
+    this.leading = 0xff;
+    this.trailing = 0;
   }
 
   /** Last appended value as raw bits. */
@@ -75,7 +87,7 @@ export class XorChunkBuilder {
   private ensure(bits: number): void {
     const need = (this.bitPos + bits + 7) >>> 3;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(32, this.buf.length * 2);
     while (size < need) size *= 2;
     const next = zeroed(size);
     next.set(this.buf.subarray(0, this.byteLength()));

@@ -88,9 +88,7 @@ export async function snapshotHead(
     if (s === undefined || s.ref !== ref) continue;
     const chunks: ChunkData[] = [];
     if (s.chunks) for (const c of s.chunks) if (c.maxT < maxt) chunks.push(c);
-    if (s.head && s.head.count > 0 && s.head.minT < maxt) {
-      chunks.push({ bytes: s.head.copyBytes(), minT: s.head.minT, maxT: s.head.lastT });
-    }
+    if (s.count > 0 && s.minT < maxt) chunks.push({ bytes: s.copyBytes(), minT: s.minT, maxT: s.lastT });
     const o = s.ooo;
     let k = 0;
     if (o) while (k < o.n && o.ts[k] < maxt) k++;

@@ -244,9 +244,9 @@ export class TSDB implements Storage {
           chunkBytes += c.bytes.length;
         }
       }
-      if (s.head && s.head.count > 0) {
-        const bytes = s.head.copyBytes();
-        chunks.push({ ref, minT: s.head.minT, maxT: s.head.lastT, bytes });
+      if (s.count > 0) {
+        const bytes = s.copyBytes();
+        chunks.push({ ref, minT: s.minT, maxT: s.lastT, bytes });
         chunkBytes += bytes.length;
       }
       if (s.ooo) {

@@ -61,9 +61,13 @@ export class OooBuffer {
   }
 }
 
-export class MemSeries {
+/**
+ * One head series. It is itself the builder of its open chunk (count > 0 means an open chunk exists):
+ * one object per series instead of two.
+ */
+export class MemSeries extends XorChunkBuilder {
+  /** Completed chunks, oldest first. */
   chunks: HeadChunk[] | null = null;
-  head: XorChunkBuilder | null = null;
   maxT = -Infinity;
   lastHi = 0;
   lastLo = 0;
@@ -78,24 +82,26 @@ export class MemSeries {
     readonly ref: number,
     readonly labels: Labels,
     readonly hash: number,
-  ) {}
+  ) {
+    super(0);
+  }
 
   minTime(): number {
     if (this.chunks && this.chunks.length > 0) return this.chunks[0].minT;
-    if (this.head) return this.head.minT;
+    if (this.count > 0) return this.minT;
     return Infinity;
   }
 
   /** True when the series has any sample in [mint, maxt]. */
   overlaps(mint: number, maxt: number): boolean {
     if (this.chunks) for (const c of this.chunks) if (c.maxT >= mint && c.minT <= maxt) return true;
-    if (this.head && this.head.count > 0 && this.head.lastT >= mint && this.head.minT <= maxt) return true;
+    if (this.count > 0 && this.lastT >= mint && this.minT <= maxt) return true;
     if (this.ooo) for (let i = 0; i < this.ooo.n; i++) if (this.ooo.ts[i] >= mint && this.ooo.ts[i] <= maxt) return true;
     return false;
   }
 
   numChunks(): number {
-    return (this.chunks ? this.chunks.length : 0) + (this.head ? 1 : 0);
+    return (this.chunks ? this.chunks.length : 0) + (this.count > 0 ? 1 : 0);
   }
 }
 
@@ -271,12 +277,8 @@ export class Head implements PostingsIndex {
    */
   applySample(s: MemSeries, t: number, hi: number, lo: number): boolean {
     if (t > s.maxT && t >= this.minValidTime) {
-      let b = s.head;
-      if (b === null || b.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(b.minT)) {
-        if (b !== null) this.finishChunk(s, b);
-        b = s.head = new XorChunkBuilder(b === null ? 32 : 128);
-      }
-      b.appendBits(t, hi, lo);
+      if (s.count > 0 && (s.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(s.minT))) this.finishChunk(s);
+      s.appendBits(t, hi, lo);
       s.maxT = t;
       s.lastHi = hi;
       s.lastLo = lo;
@@ -294,17 +296,17 @@ export class Head implements PostingsIndex {
     return false;
   }
 
-  private finishChunk(s: MemSeries, b: XorChunkBuilder): void {
-    const c: HeadChunk = { bytes: b.copyBytes(), minT: b.minT, maxT: b.lastT };
+  private finishChunk(s: MemSeries): void {
+    const c: HeadChunk = { bytes: s.copyBytes(), minT: s.minT, maxT: s.lastT };
     if (s.chunks === null) s.chunks = [c];
     else s.chunks.push(c);
-    s.head = null;
+    s.reset();
   }
 
   /** Restores a chunk from a checkpoint. */
   restoreChunk(s: MemSeries, c: HeadChunk): void {
     if (c.maxT <= s.maxT) return;
-    if (s.head) this.finishChunk(s, s.head);
+    if (s.count > 0) this.finishChunk(s);
     const bytes = copyBytes(c.bytes);
     if (s.chunks === null) s.chunks = [];
     s.chunks.push({ bytes, minT: c.minT, maxT: c.maxT });
@@ -352,8 +354,8 @@ export class Head implements PostingsIndex {
   samples(s: MemSeries, mint: number, maxt: number): { ts: Float64Array; vs: Float64Array } {
     let total = 0;
     if (s.chunks) for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) total += chunkCount(c.bytes);
-    const h = s.head;
-    if (h && h.count > 0 && h.lastT >= mint && h.minT <= maxt) total += h.count;
+    const open = s.count > 0 && s.lastT >= mint && s.minT <= maxt;
+    if (open) total += s.count;
     let ts = new Float64Array(total);
     let vs = new Float64Array(total);
     let bits = new Uint32Array(vs.buffer);
@@ -361,7 +363,7 @@ export class Head implements PostingsIndex {
     if (s.chunks) {
       for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) n += decodeChunk(c.bytes, ts, bits, n);
     }
-    if (h && h.count > 0 && h.lastT >= mint && h.minT <= maxt) n += decodeChunk(h.bytes(), ts, bits, n);
+    if (open) n += decodeChunk(s.bytes(), ts, bits, n);
     let lo = 0;
     while (lo < n && ts[lo] < mint) lo++;
     let hi = n;
@@ -396,7 +398,7 @@ export class Head implements PostingsIndex {
         while (k < s.chunks.length && s.chunks[k].maxT < before) k++;
         if (k > 0) s.chunks = k === s.chunks.length ? null : s.chunks.slice(k);
       }
-      if (s.head && s.head.minT < before) s.head = null;
+      if (s.count > 0 && s.minT < before) s.reset();
       const m = s.minTime();
       if (m < minT) minT = m;
       if (m === Infinity && s.ooo === null && !keep.has(s)) {
