@@ -52,9 +52,10 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeFn {
     let extrapolateTo = sampledInterval;
     extrapolateTo += durationToStart < threshold ? durationToStart : averageDurationBetweenSamples / 2;
     extrapolateTo += durationToEnd < threshold ? durationToEnd : averageDurationBetweenSamples / 2;
-    result = result * (extrapolateTo / sampledInterval);
-    if (isRate) result = result / (w.rangeMs / 1000);
-    return result;
+    // Same operation order as Prometheus (the factor first), so results agree to the last bit.
+    let factor = extrapolateTo / sampledInterval;
+    if (isRate) factor /= w.rangeMs / 1000;
+    return result * factor;
   };
 }
 

@@ -78,8 +78,32 @@ function checkSyntax(top: SyntaxNode, text: string): void {
   if (lexErr && lexErr.pos <= first.from + 1) fail(lexErr.pos, lexErr.msg);
   let at = first.from;
   while (at < text.length && /\s/.test(text[at])) at++;
-  if (at >= text.length) fail(text.length, 'unexpected end of input');
-  fail(at, `unexpected ${describeToken(text, at)}`);
+  const trailingComma = /,\s*\)/.exec(text);
+  if (trailingComma && trailingComma.index <= at) fail(trailingComma.index, 'trailing commas not allowed in function call args');
+  if (at >= text.length) fail(text.length, `unexpected end of input${errorContext(first, text)}`);
+  if (first.parent?.name === 'MatrixSelector' || first.parent?.name === 'SubqueryExpr') {
+    if (text[at] === '"' || text[at] === "'" || text[at] === '`') fail(at, 'missing unit character in duration');
+  }
+  fail(at, `unexpected ${describeToken(text, at)}${errorContext(first, text)}`);
+}
+
+/** The context Prometheus's grammar adds to an "unexpected ..." message, where the tree tells it. */
+function errorContext(err: SyntaxNode, text: string): string {
+  const parent = err.parent?.name;
+  const prev = err.prevSibling?.name;
+  if (parent === 'AggregateExpr') return ' in aggregation';
+  if (parent === 'LabelMatchers' && prev === 'UnquotedLabelMatcher') {
+    return text.slice(err.prevSibling!.to, err.from).includes(',')
+      ? ' in label matching, expected identifier or "}"'
+      : ' in label matching, expected "," or "}"';
+  }
+  if (parent === 'LabelMatchers') return ' in label matching, expected identifier or "}"';
+  if (prev === 'Offset') return ' in offset, expected duration';
+  if (parent === 'UnquotedLabelMatcher') return ' in label matching, expected label matching operator';
+  if (prev === 'At') return ' in @, expected timestamp';
+  if (parent === 'AggregateModifier' || parent === 'MatchingModifierClause') return ' in grouping opts, expected "("';
+  if (parent === 'GroupingLabels') return ' in grouping opts, expected label';
+  return '';
 }
 
 /** The errors Prometheus's lexer reports before the parser sees a token: unbalanced brackets, open strings. */
@@ -87,6 +111,7 @@ function lexerError(text: string): { pos: number; msg: string } | undefined {
   let parens = 0;
   let braces = false;
   let brackets = false;
+  let colons = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '#') {
@@ -111,6 +136,7 @@ function lexerError(text: string): { pos: number; msg: string } | undefined {
     }
     if (brackets) {
       if (c === ']') brackets = false;
+      else if (c === ':' && ++colons > 1) return { pos: i, msg: "unexpected colon ':'" };
       continue;
     }
     if (c === '(') parens++;
@@ -119,11 +145,14 @@ function lexerError(text: string): { pos: number; msg: string } | undefined {
       parens--;
     } else if (c === '{') braces = true;
     else if (c === '}') return { pos: i + 1, msg: "unexpected right brace '}'" };
-    else if (c === '[') brackets = true;
+    else if (c === '[') {
+      brackets = true;
+      colons = 0;
+    }
     else if (c === ']') return { pos: i + 1, msg: "unexpected right bracket ']'" };
   }
   if (braces) return { pos: text.length, msg: 'unexpected end of input inside braces' };
-  if (brackets) return { pos: text.length, msg: 'unexpected end of input inside brackets' };
+  if (brackets) return { pos: text.length, msg: 'unclosed left bracket' };
   if (parens > 0) return { pos: text.length, msg: 'unclosed left parenthesis' };
   return undefined;
 }
@@ -132,14 +161,13 @@ const KEYWORDS = new Set(['bool', 'by', 'without', 'on', 'ignoring', 'group_left
 const AGGREGATORS = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values']);
 const SET_OPS = new Set(['and', 'or', 'unless']);
 const PUNCT: Record<string, string> = {
-  '(': "left parenthesis '('", ')': "right parenthesis ')'", '{': "left brace '{'", '}': "right brace '}'",
-  '[': "left bracket '['", ']': "right bracket ']'", ',': "comma ','", ':': "colon ':'", '@': '<@>',
+  '(': '"("', ')': '")"', '{': '"{"', '}': '"}"', '[': '"["', ']': '"]"', ',': '","', ':': '":"', '@': '<@>',
 };
 
 /** Describes the token at `at` the way Prometheus's parser names it in "unexpected ..." messages. */
 function describeToken(text: string, at: number): string {
   const rest = text.slice(at);
-  let m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest);
+  let m = /^[a-zA-Z_][a-zA-Z0-9_:]*/.exec(rest);
   if (m) {
     const w = m[0];
     if (w === 'atan2' || SET_OPS.has(w.toLowerCase())) return `<op:${w}>`;
