@@ -135,7 +135,10 @@ test('a realistic prometheus.yml with kubernetes-style relabeling', async () => 
     batchSendDeadline: 10_000,
     minBackoff: 30,
     maxBackoff: 5000,
+    retryOnRateLimit: true,
   });
+  assert.equal(rw.sendExemplars, true);
+  assert.deepEqual(rw.metadataConfig, { send: true, sendInterval: 60_000, maxSamplesPerSend: 500 });
   assert.deepEqual(rw.authorization, { type: 'Bearer', credentialsFile: join(testdata, 'secrets/mimir-token') });
   assert.equal(rw.writeRelabelConfigs[0].regex, 'expensive_.*');
   assert.equal(cfg.remoteRead?.length, 1);

@@ -669,15 +669,19 @@ class Parser {
       write_relabel_configs: (v) =>
         (rw.writeRelabelConfigs = this.relabelConfigs(v, 'write_relabel_configs', 'empty or null relabeling rule in remote write config')),
       name: (v) => (rw.name = r.str(v, 'name') ?? ''),
-      send_exemplars: (v) => r.bool(v, 'send_exemplars'),
-      send_native_histograms: (v) => r.bool(v, 'send_native_histograms'),
+      send_exemplars: (v) => (rw.sendExemplars = r.bool(v, 'send_exemplars') ?? false),
+      send_native_histograms: (v) => (rw.sendNativeHistograms = r.bool(v, 'send_native_histograms') ?? false),
       queue_config: (v) => (rw.queueConfig = this.queueConfig(v)),
-      metadata_config: (v) =>
+      metadata_config: (v) => {
+        const m = { send: true, sendInterval: 60_000, maxSamplesPerSend: 500 };
+        // yaml.v2 resets explicitly given fields to their zero value when null, defaults otherwise.
         r.object(v, 'config.MetadataConfig', 'metadata_config', {
-          send: (x) => r.bool(x, 'send'),
-          send_interval: (x) => r.duration(x, 'send_interval'),
-          max_samples_per_send: (x) => r.int(x, 'max_samples_per_send'),
-        }),
+          send: (x) => (m.send = r.bool(x, 'send') ?? false),
+          send_interval: (x) => (m.sendInterval = r.duration(x, 'send_interval') ?? 0),
+          max_samples_per_send: (x) => (m.maxSamplesPerSend = r.int(x, 'max_samples_per_send') || 500),
+        });
+        rw.metadataConfig = m;
+      },
       sigv4: (v) => {
         hasSigv4 = !!v;
         r.object(v, 'sigv4.SigV4Config', 'sigv4', {
@@ -722,7 +726,7 @@ class Parser {
       batch_send_deadline: (v) => (q.batchSendDeadline = r.duration(v, 'batch_send_deadline') || DEFAULT_QUEUE_CONFIG.batchSendDeadline),
       min_backoff: (v) => (q.minBackoff = r.duration(v, 'min_backoff') || DEFAULT_QUEUE_CONFIG.minBackoff),
       max_backoff: (v) => (q.maxBackoff = r.duration(v, 'max_backoff') || DEFAULT_QUEUE_CONFIG.maxBackoff),
-      retry_on_http_429: (v) => r.bool(v, 'retry_on_http_429'),
+      retry_on_http_429: (v) => (q.retryOnRateLimit = r.bool(v, 'retry_on_http_429') ?? false),
     });
     return q;
   }

@@ -103,6 +103,13 @@ export interface QueueConfig {
   batchSendDeadline: number;
   minBackoff: number;
   maxBackoff: number;
+  retryOnRateLimit?: boolean; // retry_on_http_429
+}
+
+export interface MetadataConfig {
+  send: boolean; // default true
+  sendInterval: number; // default 1m
+  maxSamplesPerSend: number; // default 500
 }
 
 export interface RemoteWriteConfig extends HTTPClientConfig {
@@ -112,6 +119,9 @@ export interface RemoteWriteConfig extends HTTPClientConfig {
   headers: Record<string, string>;
   writeRelabelConfigs: RelabelConfig[];
   queueConfig: QueueConfig;
+  sendExemplars?: boolean;
+  sendNativeHistograms?: boolean;
+  metadataConfig?: MetadataConfig;
 }
 
 export interface AlertmanagerConfig extends HTTPClientConfig {
