@@ -84,9 +84,10 @@ test('loops scrape on their own timers; a hanging target times out', async () =>
     assert.equal(fast?.health, 'up');
     const up = await select(db, { __name__: 'up', job: 'fast' });
     const ts = up[0].samples.map((s) => s.t);
-    for (let i = 1; i < ts.length; i++) {
-      assert.ok(Math.abs(ts[i] - ts[i - 1] - 500) < 150, `scrapes ~500 ms apart: ${ts.join(',')}`);
-    }
+    // Timers may fire late on a loaded machine, but never stack up, and keep the 500 ms cadence on average.
+    for (let i = 1; i < ts.length; i++) assert.ok(ts[i] - ts[i - 1] >= 250, `scrapes not stacked: ${ts.join(',')}`);
+    const mean = (ts[ts.length - 1] - ts[0]) / (ts.length - 1);
+    assert.ok(mean >= 400 && mean <= 800, `mean spacing ${mean} ms`);
   } finally {
     await mgr.stop();
     hang.closeAllConnections();
