@@ -194,14 +194,24 @@ export function ExplorePage() {
 }
 
 function EndTimePicker({ endMs, onChange }: { endMs: number | null; onChange(endMs: number | null): void }) {
+  if (endMs === null) {
+    return (
+      <div className="field end-field">
+        <span>End</span>
+        <button type="button" className="btn btn-small" onClick={() => onChange(Math.floor(Date.now() / 1000) * 1000)} title="The range ends now. Click to pin a fixed end time.">
+          <Icon name="clock" size={14} />
+          now
+        </button>
+      </div>
+    );
+  }
   // datetime-local works in local time without a zone; convert explicitly.
-  const local = endMs === null ? '' : toLocalInput(endMs);
   return (
     <div className="field end-field">
       <span>End</span>
-      <input type="datetime-local" step={1} value={local} aria-label="End time (empty for now)" onChange={(e) => onChange(e.target.value ? new Date(e.target.value).getTime() : null)} />
-      <button type="button" className={`btn btn-small${endMs === null ? ' active' : ''}`} aria-pressed={endMs === null} onClick={() => onChange(null)} title="End the range at the current time">
-        now
+      <input type="datetime-local" step={1} value={toLocalInput(endMs)} aria-label="End time" onChange={(e) => e.target.value && onChange(new Date(e.target.value).getTime())} />
+      <button type="button" className="btn btn-small" onClick={() => onChange(null)} title="End the range at the current time again">
+        Back to now
       </button>
     </div>
   );
