@@ -93,7 +93,7 @@ export class TSDB implements Storage {
   }
 
   querier(): Querier {
-    return new MergeQuerier(this.sources());
+    return new MergeQuerier(() => this.sources());
   }
 
   private sources(): QuerySource[] {

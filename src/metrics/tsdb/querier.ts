@@ -109,11 +109,14 @@ function concatRuns(
 }
 
 export class MergeQuerier implements Querier {
-  /** Sources newest first (head, then blocks by descending time). */
-  constructor(private readonly sources: readonly QuerySource[]) {}
+  /**
+   * `sources` returns the current sources newest first (head, then blocks by descending time). It is called
+   * per request so a querier kept across a block cut sees the new block rather than a truncated head.
+   */
+  constructor(private readonly sources: () => readonly QuerySource[]) {}
 
   private overlapping(mint: number, maxt: number): QuerySource[] {
-    return this.sources.filter((s) => s.maxTime() >= mint && s.minTime() <= maxt);
+    return this.sources().filter((s) => s.maxTime() >= mint && s.minTime() <= maxt);
   }
 
   async select(matchers: readonly Matcher[], mint: number, maxt: number, _hints?: SelectHints): Promise<SeriesData[]> {
