@@ -131,3 +131,17 @@ test('check config on a file that does not exist', async () => {
   assert.equal(res.ok, false);
   assert.match(res.messages.join('\n'), /FAILED: .*ENOENT/);
 });
+
+test('check config reports a malformed glob instead of crashing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-check-'));
+  try {
+    const file = join(dir, 'prometheus.yml');
+    writeFileSync(file, 'rule_files:\n  - "rules/[a.yml"\n');
+    const res = await checkConfig(file);
+    assert.equal(res.ok, false);
+    assert.match(res.messages.join('\n'), /FAILED: .*pattern/);
+    if (existsSync(PROMTOOL)) assert.notEqual(spawnSync(PROMTOOL, ['check', 'config', file]).status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

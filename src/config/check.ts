@@ -118,6 +118,16 @@ function staticNamed(statics: StaticConfig[]): { group: TargetGroup; name: strin
 
 export async function checkConfig(path: string, opts: CheckConfigOptions = {}): Promise<CheckConfigResult> {
   const messages = [`Checking ${path}`];
+  try {
+    return await check(path, opts, messages);
+  } catch (e) {
+    // A malformed glob or an unreadable directory: report it like any other failure, never crash.
+    messages.push(`  FAILED: ${(e as Error).message}`);
+    return { ok: false, messages, ruleFiles: [] };
+  }
+}
+
+async function check(path: string, opts: CheckConfigOptions, messages: string[]): Promise<CheckConfigResult> {
   const fail = (msg: string): CheckConfigResult => {
     messages.push(`  FAILED: ${msg}`);
     return { ok: false, messages, ruleFiles: [] };
