@@ -79,7 +79,9 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   const storage = new TappedStorage(tsdb);
   const scrape = new ScrapeManager({ storage, logger: logger.child({ component: 'scrape' }) });
   const remoteWrite = new RemoteWriteManager({ dataDir: join(opts.dataDir, 'remote-write'), logger: logger.child({ component: 'remote_write' }) });
-  const unsubscribe = storage.subscribe((batch) => remoteWrite.onCommit(batch));
+  // Committed samples are copied to the remote_write queues only while some remote_write is configured:
+  // recording them costs an object per sample on every ingest path.
+  let unsubscribe: (() => void) | undefined;
   const engine = new Engine({
     lookbackDeltaMs: opts.lookbackDeltaMs,
     maxSamples: opts.queryMaxSamples,
@@ -149,6 +151,11 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   async function apply(cfg: PrometheusConfig): Promise<void> {
     await scrape.applyConfig(cfg);
     await remoteWrite.applyConfig(cfg);
+    if (cfg.remoteWrite.length > 0 && !unsubscribe) unsubscribe = storage.subscribe((batch) => remoteWrite.onCommit(batch));
+    if (cfg.remoteWrite.length === 0 && unsubscribe) {
+      unsubscribe();
+      unsubscribe = undefined;
+    }
     current = cfg;
   }
 
@@ -188,7 +195,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
       ready = false;
       await scrape.stop();
       await app.close();
-      unsubscribe();
+      unsubscribe?.();
       await remoteWrite.stop();
       await storage.close();
     },
