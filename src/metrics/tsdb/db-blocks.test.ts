@@ -105,11 +105,15 @@ test('retention by time and by size deletes the oldest blocks', async () => {
   await fill(db, 0, 50_000);
   await db.compactNow();
   assert.equal(db.blockMetas().length, 2);
-  now = 100_000;
   await db.close();
-  db = await TSDB.open({ dir, blockRangeMs: R, now: () => now, retentionTimeMs: 65_000 });
+  // Retention counts from min(clock, newest block end): at clock 20s the cutoff is 15s, nothing goes.
+  now = 20_000;
+  db = await TSDB.open({ dir, blockRangeMs: R, now: () => now, retentionTimeMs: 5_000 });
   await db.compactNow();
-  // Cutoff 35s: the [0,30s) block is gone, [30s,40s) stays.
+  assert.equal(db.blockMetas().length, 2);
+  // At clock 100s the reference is the newest block's end (40s): cutoff 35s removes [0,30s), keeps [30s,40s).
+  now = 100_000;
+  await db.compactNow();
   assert.deepEqual(db.blockMetas().map((m) => m.minTime), [30_000]);
   await check(db, 30_000, 50_000);
   const res = await db.querier().select(byName, 0, 29_000);

@@ -313,7 +313,11 @@ export class TSDB implements Storage {
   }
 
   private async applyRetention(): Promise<void> {
-    const cutoff = this.opts.now() - this.opts.retentionTimeMs;
+    if (this.blocks.length === 0) return;
+    // Like Prometheus, retention is measured from the newest persisted data, so loading historical data does
+    // not delete it at once; the clock caps that reference, so blocks stamped in the future cannot push it on.
+    const newest = Math.max(...this.blocks.map((b) => b.meta.maxTime));
+    const cutoff = Math.min(this.opts.now(), newest) - this.opts.retentionTimeMs;
     for (const b of [...this.blocks]) {
       if (b.meta.maxTime <= cutoff) {
         this.opts.logger?.info({ block: b.meta.ulid, maxTime: b.meta.maxTime }, 'TSDB: deleting block past retention time');
