@@ -107,13 +107,16 @@ class Decoder {
     return 0;
   }
 
+  /** A bad duration is the unmarshaler's own error, reported as is (not a yaml type error). */
+  fatal: string | undefined;
+
   duration(n: Node | null | undefined): number {
     if (!n || (isScalar(n) && n.value === null)) return 0;
     const s = this.str(n, 'model.Duration');
     try {
       return parseDuration(s);
     } catch (e) {
-      this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: ${(e as Error).message}`);
+      this.fatal ??= (e as Error).message;
       return 0;
     }
   }
@@ -187,22 +190,28 @@ export function parseRules(text: string): { groups: RuleGroupDef[]; errors: stri
     groups.push(g);
     ruleNodes.push(nodes);
   }
+  if (dec.fatal !== undefined) return { groups: [], errors: [dec.fatal] };
   if (dec.typeErrors.length > 0) {
     return { groups: [], errors: [`yaml: unmarshal errors:\n  ${dec.typeErrors.join('\n  ')}`] };
   }
   const errors: string[] = [];
   const seen = new Set<string>();
   groups.forEach((g, gi) => {
-    if (g.name === '') errors.push('Groupname must not be empty');
-    else if (seen.has(g.name)) errors.push(`groupname: "${g.name}" is repeated in the same file`);
+    const gp = ctx.pos(groupNodes[gi]);
+    const gloc = gp ? `${gp.line}:${gp.col}: ` : '';
+    if (g.name === '') errors.push(`${gloc}Groupname must not be empty`);
+    else if (seen.has(g.name)) errors.push(`${gloc}groupname: "${g.name}" is repeated in the same file`);
     seen.add(g.name);
     g.rules.forEach((r, ri) => {
       const nodes = ruleNodes[gi][ri].key;
       const ruleName = r.alert ?? r.record ?? '';
-      const where = (node: Node | null | undefined, alt?: Node | null): string => {
-        const p = ctx.pos(node);
-        const q = alt ? ctx.pos(alt) : undefined;
-        const loc = p ? `${p.line}:${p.col}: ` + (q ? `${q.line}:${q.col}: ` : '') : '';
+      // Prometheus prints the YAML node's line:column; a field that is absent is a zero node (0:0).
+      const where = (node: Node | null | undefined | 'none', alt?: Node | null): string => {
+        const fmt = (n: Node | null | undefined) => {
+          const p = n ? ctx.pos(n) : undefined;
+          return p ? `${p.line}:${p.col}: ` : '0:0: ';
+        };
+        const loc = node === 'none' ? '' : fmt(node) + (alt !== undefined ? fmt(alt) : '');
         return `${loc}group ${JSON.stringify(g.name)}, rule ${ri + 1}, ${JSON.stringify(ruleName)}`;
       };
       for (const msg of validateRule(r, nodes, where)) errors.push(msg);
@@ -211,7 +220,7 @@ export function parseRules(text: string): { groups: RuleGroupDef[]; errors: stri
   return { groups, errors };
 }
 
-function validateRule(r: RuleDef, nodes: Map<string, { key: Node; value: Node | null }>, where: (n: Node | null | undefined, alt?: Node | null) => string): string[] {
+function validateRule(r: RuleDef, nodes: Map<string, { key: Node; value: Node | null }>, where: (n: Node | null | undefined | 'none', alt?: Node | null) => string): string[] {
   const errs: string[] = [];
   const recNode = nodes.get('record')?.value;
   const alertNode = nodes.get('alert')?.value;
@@ -220,8 +229,7 @@ function validateRule(r: RuleDef, nodes: Map<string, { key: Node; value: Node | 
     errs.push(`${where(recNode, alertNode)}: only one of 'record' and 'alert' must be set`);
   }
   if (r.record === undefined && r.alert === undefined) {
-    if (!recNode && !alertNode) errs.push(`${where(undefined)}: one of 'record' or 'alert' must be set`);
-    else errs.push(`${where(recNode ?? alertNode)}: one of 'record' or 'alert' must be set`);
+    errs.push(`${where(recNode)}: one of 'record' or 'alert' must be set`);
   }
   if (r.expr === '') {
     errs.push(`${where(exprNode)}: field 'expr' must be set in rule`);
@@ -233,30 +241,34 @@ function validateRule(r: RuleDef, nodes: Map<string, { key: Node; value: Node | 
     }
   }
   if (r.record !== undefined) {
-    if (Object.keys(r.annotations).length > 0) errs.push(`${where(nodes.get('annotations')?.value)}: invalid field 'annotations' in recording rule`);
-    if (r.for !== 0) errs.push(`${where(nodes.get('for')?.value)}: invalid field 'for' in recording rule`);
-    if (r.keepFiringFor !== 0) errs.push(`${where(nodes.get('keep_firing_for')?.value)}: invalid field 'keep_firing_for' in recording rule`);
+    if (Object.keys(r.annotations).length > 0) errs.push(`${where(recNode)}: invalid field 'annotations' in recording rule`);
+    if (r.for !== 0) errs.push(`${where(recNode)}: invalid field 'for' in recording rule`);
+    if (r.keepFiringFor !== 0) errs.push(`${where(recNode)}: invalid field 'keep_firing_for' in recording rule`);
     if (!isValidMetricName(r.record)) errs.push(`${where(recNode)}: invalid recording rule name: ${r.record}`);
   }
-  for (const [k, v] of Object.entries(r.labels)) {
-    if (!isValidLabelName(k) || k === '__name__') errs.push(`${where(undefined)}: invalid label name: ${k}`);
-    if (!isValidUtf8(v)) errs.push(`${where(undefined)}: invalid label value: ${v}`);
+  for (const [k, v] of sorted(r.labels)) {
+    if (!isValidLabelName(k) || k === '__name__') errs.push(`${where('none')}: invalid label name: ${k}`);
+    if (!isValidUtf8(v)) errs.push(`${where('none')}: invalid label value: ${v}`);
   }
-  for (const k of Object.keys(r.annotations)) {
-    if (!isValidLabelName(k)) errs.push(`${where(undefined)}: invalid annotation name: ${k}`);
+  for (const [k] of sorted(r.annotations)) {
+    if (!isValidLabelName(k)) errs.push(`${where('none')}: invalid annotation name: ${k}`);
   }
   if (r.alert !== undefined && r.record === undefined) {
     const name = `__alert_${r.alert}`;
-    for (const [k, v] of Object.entries(r.labels)) {
+    for (const [k, v] of sorted(r.labels)) {
       const e = parseTestTemplate(name, v);
-      if (e) errs.push(`${where(undefined)}: label ${JSON.stringify(k)}: ${e}`);
+      if (e) errs.push(`${where('none')}: label ${JSON.stringify(k)}: ${e}`);
     }
-    for (const [k, v] of Object.entries(r.annotations)) {
+    for (const [k, v] of sorted(r.annotations)) {
       const e = parseTestTemplate(name, v);
-      if (e) errs.push(`${where(undefined)}: annotation ${JSON.stringify(k)}: ${e}`);
+      if (e) errs.push(`${where('none')}: annotation ${JSON.stringify(k)}: ${e}`);
     }
   }
   return errs;
+}
+
+function sorted(m: Record<string, string>): [string, string][] {
+  return Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function isValidUtf8(s: string): boolean {
