@@ -115,6 +115,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   registerQueryRoutes(app, { storage, engine });
   registerSeriesRoutes(app, { storage, parseSelector: parseSeriesSelector });
   registerStatusRoutes(app, {
+    parseSelector: parseSeriesSelector,
     storage,
     scrape,
     configYaml: () => current?.original ?? '',

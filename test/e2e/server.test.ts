@@ -77,6 +77,9 @@ test('series, labels, label values, metadata, targets and status answer in Prome
   assert.match(badTime.body.error ?? '', /invalid parameter "start"/);
   const meta = await api<Record<string, { type: string }[]>>(sx.url, '/api/v1/metadata?metric=node_cpu_seconds_total');
   assert.equal(meta.body.data.node_cpu_seconds_total?.[0]?.type, 'counter');
+  const tmeta = await api<{ target: Record<string, string>; type: string }[]>(sx.url, '/api/v1/targets/metadata?' + new URLSearchParams({ match_target: '{job="node"}', metric: 'node_load1' }));
+  assert.equal(tmeta.code, 200);
+  assert.deepEqual(tmeta.body.data.map((m) => [m.target.job, m.type]), [['node', 'gauge']]);
   const targets = await api<{ activeTargets: { health: string; scrapePool: string }[] }>(sx.url, '/api/v1/targets');
   assert.deepEqual(targets.body.data.activeTargets.map((t) => t.health), ['up', 'up']);
   const tsdb = await api<{ headStats: { numSeries: number } }>(sx.url, '/api/v1/status/tsdb');

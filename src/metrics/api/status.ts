@@ -3,14 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { sendData, sendError } from '../../server/prom-response.js';
 import type { Storage } from '../storage/interface.js';
 import { paramsOf, single } from './params.js';
+import type { Labels } from '../../model/labels.js';
+import { compileMatcher, type Matcher } from '../../model/matcher.js';
+import { getLabel } from '../../model/labels.js';
 import { BUILD_INFO } from '../../server/build-info.js';
 
 export interface TargetsSource {
   targets(state?: 'active' | 'dropped' | 'any'): { activeTargets: unknown[]; droppedTargets: unknown[] };
   metadata(metric?: string, limit?: number): Record<string, { type: string; help: string; unit: string }[]>;
+  targetMetadata(matchTarget?: (labels: Labels) => boolean, metric?: string, limit?: number): unknown[];
 }
 
 export interface StatusDeps {
+  /** Parses `match_target` selectors (`{job="x"}`) into matchers. */
+  parseSelector: (text: string) => Matcher[];
   storage: Storage;
   scrape: TargetsSource;
   /** The YAML the running configuration was loaded from. */
@@ -62,6 +68,25 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
       return sendData(reply, deps.scrape.targets('any'));
     }
     return sendData(reply, deps.scrape.targets(state));
+  });
+  app.get('/api/v1/targets/metadata', async (req, reply) => {
+    const p = paramsOf(req);
+    const limitParam = single(p, 'limit');
+    const limit = limitParam === undefined || limitParam === '' ? -1 : Number(limitParam);
+    if (!Number.isInteger(limit)) return sendError(reply, 'bad_data', 'limit must be a number');
+    let match: ((labels: Labels) => boolean) | undefined;
+    const selector = single(p, 'match_target');
+    if (selector) {
+      let matchers: Matcher[];
+      try {
+        matchers = deps.parseSelector(selector);
+      } catch (err) {
+        return sendError(reply, 'bad_data', (err as Error).message);
+      }
+      const compiled = matchers.map(compileMatcher);
+      match = (labels) => compiled.every((m) => m.matches(getLabel(labels, m.name)));
+    }
+    return sendData(reply, deps.scrape.targetMetadata(match, single(p, 'metric'), limit));
   });
   app.get('/api/v1/metadata', async (req, reply) => {
     const p = paramsOf(req);
