@@ -7,7 +7,7 @@ import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import { EditorState, Prec } from '@codemirror/state';
 import { EditorView, drawSelection, highlightSpecialChars, keymap, placeholder } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, insertNewlineAndIndent } from '@codemirror/commands';
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
 import { tags } from '@lezer/highlight';
@@ -94,7 +94,9 @@ export const PromQLEditor = forwardRef<PromQLEditorHandle, PromQLEditorProps>(fu
     const promql = new PromQLExtension().setComplete({
       remote: { url: window.location.origin, cache: { maxAge: 5 * 60 * 1000 } },
     });
-    const run = () => {
+    const run = (v: EditorView) => {
+      // A completion popup left open over the results after running looks broken.
+      closeCompletion(v);
       latest.current.onRun();
       return true;
     };

@@ -20,7 +20,6 @@ const Graph = lazy(() => import('../components/Graph.js'));
 
 type Result =
   | { kind: 'idle' }
-  | { kind: 'loading' }
   | { kind: 'error'; message: string; errorType: string }
   | { kind: 'graph'; series: AlignedSeries; stepSec: number; tookMs: number; warnings: string[]; resultType: string; data: QueryData }
   | { kind: 'table'; data: QueryData; tookMs: number; warnings: string[]; evalTimeSec: number };
@@ -32,6 +31,9 @@ export function ExplorePage() {
   const state = useMemo(() => parseQueryState(search), [search]);
   const [draft, setDraft] = useState(state.expr);
   const [result, setResult] = useState<Result>({ kind: 'idle' });
+  // The previous result stays on screen while a new one loads, so re-running or changing the range
+  // does not flash an empty panel.
+  const [loading, setLoading] = useState(state.expr !== '');
   const [runCount, setRunCount] = useState(0);
   const [explorerOpen, setExplorerOpen] = useState(false);
   const editor = useRef<PromQLEditorHandle>(null);
@@ -57,14 +59,17 @@ export function ExplorePage() {
   useEffect(() => {
     if (state.expr === '') {
       setResult({ kind: 'idle' });
+      setLoading(false);
       return;
     }
     const ctl = new AbortController();
-    setResult({ kind: 'loading' });
+    setLoading(true);
     const endSec = (state.endMs ?? Date.now()) / 1000;
     const started = performance.now();
     const done = (r: Result) => {
-      if (!ctl.signal.aborted) setResult(r);
+      if (ctl.signal.aborted) return;
+      setResult(r);
+      setLoading(false);
     };
     const fail = (err: unknown) => {
       if (ctl.signal.aborted) return;
@@ -170,8 +175,15 @@ export function ExplorePage() {
         </div>
       </div>
 
-      <section className="card result-card" aria-live="polite">
-        <ResultView result={result} expr={state.expr} onExample={(q) => { setDraft(q); update({ expr: q }); }} />
+      <section className={`card result-card${loading ? ' is-loading' : ''}`} aria-live="polite" aria-busy={loading}>
+        {loading && <div className="progress-bar" />}
+        {loading && (result.kind === 'idle' || result.kind === 'error') ? (
+          <div className="loading-state">
+            <Spinner /> Running query…
+          </div>
+        ) : (
+          <ResultView result={result} expr={state.expr} onExample={(q) => { setDraft(q); update({ expr: q }); }} />
+        )}
       </section>
 
       {explorerOpen && (
@@ -237,12 +249,6 @@ function ResultView({ result, expr, onExample }: { result: Result; expr: string;
             ))}
           </div>
         </EmptyState>
-      );
-    case 'loading':
-      return (
-        <div className="loading-state">
-          <Spinner /> Running query…
-        </div>
       );
     case 'error':
       return <ErrorState title="Query error" message={result.message} detail={result.errorType} />;

@@ -41,7 +41,8 @@ export function StatusPage() {
           <dl className="kv-grid" data-testid="build-info">
             {Object.entries(b).map(([k, v]) => (
               <div key={k} className="kv">
-                <dt>{BUILD_LABELS[k] ?? k}</dt>
+                {/* Sextant reports its Node.js runtime in Prometheus' goVersion field. */}
+                <dt>{k === 'goVersion' && !v.startsWith('go') ? 'Runtime' : (BUILD_LABELS[k] ?? k)}</dt>
                 <dd className="mono">{v || '—'}</dd>
               </div>
             ))}
