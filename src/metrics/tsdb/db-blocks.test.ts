@@ -215,3 +215,42 @@ test('out-of-order window accepts older samples, survives restart and block cut'
   assert.deepEqual(await get(db), [8000, 10_000, 11_000, 12_000, 40_000]);
   await db.close();
 });
+
+test('out-of-order sample into a persisted range produces an overlapping block that vertical compaction merges', async () => {
+  const dir = await tmp();
+  const opts: TSDBOptions = { dir, blockRangeMs: R, outOfOrderWindowMs: 30_000, now: () => 1e9 };
+  let db = await TSDB.open(opts);
+  const s = labels(0);
+  const put = async (from: number, to: number) => {
+    for (let t = from; t <= to; t += 1000) {
+      const a = db.appender();
+      a.append(s, t, t);
+      await a.commit();
+    }
+  };
+  await put(0, 50_000);
+  await db.compactNow();
+  assert.deepEqual(db.blockMetas().map((m) => [m.minTime, m.maxTime]), [[0, 30_000], [30_000, 40_000]]);
+  const a = db.appender();
+  a.append(s, 25_500, -1);
+  await a.commit();
+  await put(51_000, 70_000);
+  await db.compactNow();
+  // The [40s,50s) cut carried the 25.5s sample, overlapped [0,30s), and everything up to 50s was merged.
+  const metas = db.blockMetas();
+  assert.equal(metas[0].minTime, 0);
+  assert.ok(metas.every((m, i) => i === 0 || m.minTime >= metas[i - 1].maxTime), 'no overlaps remain');
+  assert.equal(metas[0].maxTime, 50_000, JSON.stringify(metas.map((m) => [m.minTime, m.maxTime])));
+  const want = [...Array.from({ length: 71 }, (_, i) => i * 1000), 25_500].sort((x, y) => x - y);
+  const check2 = async () => {
+    const r = await db.querier().select(byName, 0, 100_000);
+    assert.deepEqual(Array.from(r[0].timestamps), want);
+    assert.equal(r[0].values[want.indexOf(25_500)], -1);
+    assert.equal(r[0].values[want.indexOf(26_000)], 26_000);
+  };
+  await check2();
+  await db.close();
+  db = await TSDB.open(opts);
+  await check2();
+  await db.close();
+});
