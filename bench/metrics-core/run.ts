@@ -4,9 +4,13 @@
  *   node --import tsx bench/metrics-core/run.ts [--series 100000] [--runs 3] [--systems prometheus,sextant] ...
  *
  * Per run and system (the order alternates between runs so that drift on a shared machine hits both):
- *  ingest  fresh data dir → RSS baseline → remote_write `--series` series × `--hours` of 15 s rounds (starting
- *          on a 2 h boundary 4–6 h ago, so the first block covers whole 2 h) → sustained samples/s →
- *          RSS after ingest settles → wait for the first persisted block → bytes per sample in it.
+ *  ingest  fresh data dir → idle RSS → remote_write `--series` series × `--rounds` rounds of 15 s →
+ *          samples/s sustained after `--warmup-rounds` → RSS once it settles, minus idle RSS, per series.
+ *  blocks  (first `--block-runs` runs) fresh data dir → `--block-series` series × `--hours` of data starting
+ *          on a 2 h boundary 4–6 h ago, so the first block holds whole 2 h of every series → wait for each
+ *          system to persist that block on its own → (chunks + index + meta.json) / samples in meta.json.
+ *          The data is deterministic, so one run gives the figure; fewer series keep it quick, and the
+ *          per-series index overhead is amortized over the same 480 samples per series either way.
  *  restart fresh data dir → `--restart-series` series × `--restart-rounds` rounds → stop with
  *          `--restart-signal` (SIGKILL: the WAL stays as written, nothing is checkpointed) → start again on
  *          the same directory → time from spawn to /-/ready answering 200 → a query must see the data.
@@ -26,14 +30,19 @@ import { dataDir, describeCommand, killAll, readCpuSeconds, readRss, startSystem
 const HOUR = 3_600_000;
 const BLOCK_RANGE = 2 * HOUR;
 
+type Phase = 'ingest' | 'blocks' | 'restart';
+
 interface Options {
   series: number;
+  rounds: number;
+  blockSeries: number;
   hours: number;
+  blockRuns: number;
   batch: number;
   concurrency: number;
   runs: number;
   systems: SystemName[];
-  phases: Set<'ingest' | 'restart'>;
+  phases: Set<Phase>;
   warmupRounds: number;
   restartSeries: number;
   restartRounds: number;
@@ -49,12 +58,15 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const flags = {
     series: '100000',
+    rounds: '80',
+    'block-series': '20000',
     hours: '3.17',
+    'block-runs': '1',
     batch: '2000',
     concurrency: '4',
     runs: '3',
     systems: 'prometheus,sextant',
-    phases: 'ingest,restart',
+    phases: 'ingest,blocks,restart',
     'warmup-rounds': '2',
     'restart-series': '1000000',
     'restart-rounds': '3',
@@ -77,27 +89,31 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${k}: not a number: ${get(k)}`);
     return n;
   };
+  const int = (k: Flag, min = 1): number => Math.max(min, Math.floor(num(k)));
   const systems = get('systems').split(',').filter(Boolean) as SystemName[];
   for (const s of systems) if (s !== 'prometheus' && s !== 'sextant') throw new Error(`--systems: unknown system ${s}`);
-  const phases = new Set(get('phases').split(',').filter(Boolean) as ('ingest' | 'restart')[]);
-  for (const p of phases) if (p !== 'ingest' && p !== 'restart') throw new Error(`--phases: unknown phase ${p}`);
+  const phases = new Set(get('phases').split(',').filter(Boolean) as Phase[]);
+  for (const p of phases) if (p !== 'ingest' && p !== 'blocks' && p !== 'restart') throw new Error(`--phases: unknown phase ${p}`);
   const signal = get('restart-signal') as NodeJS.Signals;
   if (signal !== 'SIGKILL' && signal !== 'SIGTERM') throw new Error('--restart-signal: SIGKILL or SIGTERM');
   return {
-    series: Math.floor(num('series')),
+    series: int('series'),
+    rounds: int('rounds'),
+    blockSeries: int('block-series'),
     hours: num('hours'),
-    batch: Math.max(1, Math.floor(num('batch'))),
-    concurrency: Math.max(1, Math.floor(num('concurrency'))),
-    runs: Math.max(1, Math.floor(num('runs'))),
+    blockRuns: int('block-runs', 0),
+    batch: int('batch'),
+    concurrency: int('concurrency'),
+    runs: int('runs'),
     systems,
     phases,
-    warmupRounds: Math.floor(num('warmup-rounds')),
-    restartSeries: Math.floor(num('restart-series')),
-    restartRounds: Math.max(1, Math.floor(num('restart-rounds'))),
+    warmupRounds: int('warmup-rounds', 0),
+    restartSeries: int('restart-series'),
+    restartRounds: int('restart-rounds'),
     restartSignal: signal,
     blockTimeoutSec: num('block-timeout'),
     settleSec: num('settle'),
-    seed: Math.floor(num('seed')),
+    seed: int('seed', 0),
     out: get('out') || undefined,
     cpuProf: Boolean(values['cpu-prof'] ?? process.env.METRICS_BENCH_CPU_PROF),
     keep: Boolean(values.keep ?? process.env.METRICS_BENCH_KEEP),
@@ -107,7 +123,9 @@ function parseOptions(argv: string[]): Options {
 const log = (msg: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface IngestFigures {
+interface LoadFigures {
+  series: number;
+  rounds: number;
   load: LoadResult;
   /** Server CPU seconds per million samples during the load. */
   serverCpuPerMSamples: number;
@@ -135,7 +153,8 @@ interface RestartFigures {
 }
 
 interface RunFigures {
-  ingest?: IngestFigures;
+  ingest?: LoadFigures;
+  blocks?: LoadFigures;
   restart?: RestartFigures;
 }
 
@@ -192,19 +211,21 @@ async function withSystem<T>(sys: RunningSystem, fn: (s: RunningSystem) => Promi
   }
 }
 
-async function ingestPhase(name: SystemName, opts: Options, work: string, w: Workload): Promise<IngestFigures> {
-  const dir = join(work, `${name}-ingest`);
-  const rounds = Math.ceil((opts.hours * HOUR) / ROUND_MS);
-  // Start on a 2 h boundary so the first block holds whole 2 h of every series.
-  const startMs = Math.floor((Date.now() - 4 * HOUR) / BLOCK_RANGE) * BLOCK_RANGE;
+/**
+ * Starts a fresh system, measures its idle RSS, sends `rounds` rounds of the workload from `startMs`,
+ * measures the rate and the settled RSS, and (with `waitForBlock`) waits for the first persisted block.
+ */
+async function loadPhase(name: SystemName, label: Phase, opts: Options, work: string, w: Workload, rounds: number, startMs: number, waitForBlock: boolean): Promise<LoadFigures> {
+  const dir = join(work, `${name}-${label}`);
   const { set, templates } = w;
+  const series = set.values.length;
   resetValues(set);
   const profDir = join(work, 'cpu-prof');
   const sys = await startSystem(name, { dir, nodeFlags: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
   return withSystem(sys, async () => {
     await sleep(3000);
     const base = readRss(sys.pid);
-    log(`${name}: ready in ${fmt(sys.readyMs)} ms, RSS ${fmt(base.rss / 2 ** 20)} MiB; sending ${opts.series} series × ${rounds} rounds`);
+    log(`${name} ${label}: ready in ${fmt(sys.readyMs)} ms, RSS ${fmt(base.rss / 2 ** 20)} MiB; sending ${fmt(series)} series × ${rounds} rounds`);
     const cpu0 = readCpuSeconds(sys.pid);
     const harness0 = process.cpuUsage();
     let lastLog = 0;
@@ -219,30 +240,30 @@ async function ingestPhase(name: SystemName, opts: Options, work: string, w: Wor
       onRound: (round, elapsed) => {
         if (elapsed - lastLog > 15000) {
           lastLog = elapsed;
-          log(`${name}: round ${round + 1}/${rounds}, ${fmt(((round + 1) * opts.series) / (elapsed / 1000))} samples/s so far`);
+          log(`${name} ${label}: round ${round + 1}/${rounds}, ${fmt(((round + 1) * series) / (elapsed / 1000))} samples/s so far`);
         }
       },
     });
     const cpuUsed = readCpuSeconds(sys.pid) - cpu0;
     const h = process.cpuUsage(harness0);
-    const harnessCores = (h.user + h.system) / 1000 / load.totalMs;
-    const samples = rounds * opts.series;
     log(
-      `${name}: ${fmt(load.sustainedSamplesPerSec)} samples/s sustained (${fmt(load.totalMs / 1000)} s total, ${load.samplesRefused} refused, ${load.retries} retries)` +
+      `${name} ${label}: ${fmt(load.sustainedSamplesPerSec)} samples/s sustained (${fmt(load.totalMs / 1000)} s total, ${load.samplesRefused} refused, ${load.retries} retries)` +
         (load.refusals.length ? `; first refusal: ${load.refusals[0]}` : ''),
     );
     const after = await settledRss(sys.pid, opts.settleSec);
-    const fig: IngestFigures = {
+    const fig: LoadFigures = {
+      series,
+      rounds,
       load,
-      serverCpuPerMSamples: cpuUsed / (samples / 1e6),
-      harnessCores,
+      serverCpuPerMSamples: cpuUsed / ((rounds * series) / 1e6),
+      harnessCores: (h.user + h.system) / 1000 / load.totalMs,
       rssBaseline: base.rss,
       rssAfterIngest: after.rss,
       rssAnonAfterIngest: after.anon,
-      rssPerSeries: (after.rss - base.rss) / opts.series,
+      rssPerSeries: (after.rss - base.rss) / series,
     };
-    log(`${name}: RSS after ingest ${fmt(after.rss / 2 ** 20)} MiB → ${fmt(fig.rssPerSeries)} B/series; waiting for the first block`);
-    if (opts.hours * HOUR > 1.5 * BLOCK_RANGE) {
+    log(`${name} ${label}: RSS after ingest ${fmt(after.rss / 2 ** 20)} MiB → ${fmt(fig.rssPerSeries)} B/series`);
+    if (waitForBlock) {
       const t0 = Date.now();
       for (;;) {
         const blocks = findBlocks(dataDir(dir));
@@ -260,10 +281,10 @@ async function ingestPhase(name: SystemName, opts: Options, work: string, w: Wor
         await sleep(3000);
         fig.rssAfterBlock = readRss(sys.pid).rss;
         log(
-          `${name}: block after ${fmt(fig.blockWaitSec ?? 0)} s: ${fmt(fig.block.bytes)} B / ${fmt(fig.block.numSamples)} samples ` +
-            `(sent ${fmt(fig.expectedBlockSamples)}) = ${fmt(fig.bytesPerSample)} B/sample`,
+          `${name} ${label}: block after ${fmt(fig.blockWaitSec ?? 0)} s: ${fmt(fig.block.bytes)} B (chunks ${fmt(fig.block.chunkBytes)}, index ${fmt(fig.block.indexBytes)}) / ` +
+            `${fmt(fig.block.numSamples)} samples (sent ${fmt(fig.expectedBlockSamples)}) = ${fmt(fig.bytesPerSample)} B/sample`,
         );
-      } else log(`${name}: no block persisted within ${opts.blockTimeoutSec} s`);
+      } else log(`${name} ${label}: no block persisted within ${opts.blockTimeoutSec} s`);
     }
     await sys.stop('SIGTERM');
     return fig;
@@ -300,34 +321,44 @@ async function restartPhase(name: SystemName, opts: Options, work: string, w: Wo
 
 function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generatorRate: number, command: string): string {
   const m = (s: SystemName, f: (r: RunFigures) => number | undefined): number => median(runs[s].map((r) => f(r) ?? NaN));
-  const rows: [string, (r: RunFigures) => number | undefined, string][] = [
-    ['remote_write ingest, samples/s sustained (higher is better)', (r) => r.ingest?.load.sustainedSamplesPerSec, ''],
-    ['server CPU seconds per million samples', (r) => r.ingest?.serverCpuPerMSamples, ''],
-    ['bytes per sample in the first block (chunks+index+meta)', (r) => r.ingest?.bytesPerSample, ''],
-    ['RSS per active series after ingest settles, bytes', (r) => r.ingest?.rssPerSeries, ''],
-    ['RSS after ingest, MiB', (r) => (r.ingest ? r.ingest.rssAfterIngest / 2 ** 20 : undefined), ''],
-    ['RSS after the first block is persisted, MiB', (r) => (r.ingest?.rssAfterBlock ? r.ingest.rssAfterBlock / 2 ** 20 : undefined), ''],
-    ['seconds until the first block appeared (after ingest)', (r) => r.ingest?.blockWaitSec, ''],
-    [`restart with ${fmt(opts.restartSeries)} series in the WAL, ms to /-/ready 200`, (r) => r.restart?.readyMs, ''],
-    ['WAL size at restart, MiB', (r) => (r.restart ? r.restart.walBytes / 2 ** 20 : undefined), ''],
+  const ing = `${fmt(opts.series)} series × ${opts.rounds} rounds`;
+  const blk = `${fmt(opts.blockSeries)} series × ${opts.hours} h`;
+  const rows: [string, (r: RunFigures) => number | undefined][] = [
+    [`remote_write ingest, samples/s sustained (${ing}; higher is better)`, (r) => r.ingest?.load.sustainedSamplesPerSec],
+    ['server CPU seconds per million samples (ingest)', (r) => r.ingest?.serverCpuPerMSamples],
+    [`RSS per active series after ingest settles, bytes (${ing})`, (r) => r.ingest?.rssPerSeries],
+    ['RSS idle before ingest, MiB', (r) => (r.ingest ? r.ingest.rssBaseline / 2 ** 20 : undefined)],
+    ['RSS after ingest, MiB', (r) => (r.ingest ? r.ingest.rssAfterIngest / 2 ** 20 : undefined)],
+    [`bytes per sample in the first block, chunks+index+meta (${blk})`, (r) => r.blocks?.bytesPerSample],
+    ['… of which chunks, bytes per sample', (r) => (r.blocks?.block ? r.blocks.block.chunkBytes / r.blocks.block.numSamples : undefined)],
+    ['… index, bytes per series', (r) => (r.blocks?.block ? r.blocks.block.indexBytes / r.blocks.block.numSeries : undefined)],
+    ['samples in the first block', (r) => r.blocks?.block?.numSamples],
+    ['seconds from the end of ingest to the first block', (r) => r.blocks?.blockWaitSec],
+    [`remote_write samples/s during the block load (${blk})`, (r) => r.blocks?.load.sustainedSamplesPerSec],
+    [`restart with ${fmt(opts.restartSeries)} series × ${opts.restartRounds} samples in the WAL, ms to /-/ready 200`, (r) => r.restart?.readyMs],
+    ['WAL size at restart, MiB', (r) => (r.restart ? r.restart.walBytes / 2 ** 20 : undefined)],
   ];
   const sys = opts.systems;
+  const both = sys.includes('sextant') && sys.includes('prometheus');
   const lines: string[] = [];
-  lines.push(`| measure (median of ${opts.runs}) | ${sys.join(' | ')} |${sys.length === 2 ? ' sextant / prometheus |' : ''}`);
-  lines.push(`|---|${sys.map(() => '---:').join('|')}|${sys.length === 2 ? '---:|' : ''}`);
+  lines.push(`| measure (median of runs) | ${sys.join(' | ')} |${both ? ' sextant / prometheus |' : ''}`);
+  lines.push(`|---|${sys.map(() => '---:').join('|')}|${both ? '---:|' : ''}`);
   for (const [label, f] of rows) {
     const vals = sys.map((s) => m(s, f));
     if (vals.every((v) => !Number.isFinite(v))) continue;
-    const r = sys.length === 2 ? ` ${ratio(m('sextant', f), m('prometheus', f))} |` : '';
+    const r = both ? ` ${ratio(m('sextant', f), m('prometheus', f))} |` : '';
     lines.push(`| ${label} | ${vals.map((v) => fmt(v)).join(' | ')} |${r}`);
   }
   const per = sys
     .map((s) => {
-      const ing = runs[s].map((r) => (r.ingest ? fmt(r.ingest.load.sustainedSamplesPerSec) : '-')).join(', ');
-      const rst = runs[s].map((r) => (r.restart ? fmt(r.restart.readyMs) : '-')).join(', ');
-      const seen = runs[s].map((r) => (r.restart ? `${r.restart.seen}/${r.restart.expected}` : '-')).join(', ');
-      const ref = runs[s].map((r) => (r.ingest ? r.ingest.load.samplesRefused : '-')).join(', ');
-      return `- ${s}: ingest samples/s per run ${ing}; restart ms per run ${rst}; series seen after restart ${seen}; samples refused ${ref}`;
+      const list = (f: (r: RunFigures) => string | undefined): string => runs[s].map((r) => f(r) ?? '-').join(', ');
+      return (
+        `- ${s}, per run: ingest samples/s ${list((r) => r.ingest && fmt(r.ingest.load.sustainedSamplesPerSec))}; ` +
+        `RSS B/series ${list((r) => r.ingest && fmt(r.ingest.rssPerSeries))}; restart ms ${list((r) => r.restart && fmt(r.restart.readyMs))}; ` +
+        `series seen after restart ${list((r) => r.restart && `${r.restart.seen}/${r.restart.expected}`)}; ` +
+        `samples refused ${list((r) => r.ingest && String(r.ingest.load.samplesRefused + (r.blocks?.load.samplesRefused ?? 0)))}; ` +
+        `block samples (sent in range) ${list((r) => r.blocks?.block && `${r.blocks.block.numSamples}/${r.blocks.expectedBlockSamples}`)}`
+      );
     })
     .join('\n');
   const harness = median(sys.flatMap((s) => runs[s].map((r) => r.ingest?.harnessCores ?? NaN)));
@@ -337,7 +368,7 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
     lines.join('\n'),
     '',
     per,
-    `- load generator alone (fill templates + snappy, no network): ${fmt(generatorRate)} samples/s on one core; during the load the harness used ${fmt(harness)} of a core`,
+    `- load generator alone (fill pre-compressed templates, no network): ${fmt(generatorRate)} samples/s on one core; during the ingest load the harness (generator + HTTP client) used ${fmt(harness)} of a core`,
     `- Prometheus: \`${describeCommand('prometheus')}\``,
     `- Sextant: \`${describeCommand('sextant')}\``,
   ].join('\n');
@@ -357,21 +388,33 @@ async function main(): Promise<void> {
   });
   try {
     const ingestLoad = opts.phases.has('ingest') ? prepareWorkload(opts.series, opts.seed, opts.batch) : undefined;
+    const blockLoad = opts.phases.has('blocks') && opts.blockRuns > 0 ? prepareWorkload(opts.blockSeries, opts.seed + 2, opts.batch) : undefined;
     const restartLoad = opts.phases.has('restart') ? prepareWorkload(opts.restartSeries, opts.seed + 1, opts.batch) : undefined;
-    const probe = ingestLoad ?? (restartLoad as Workload);
-    const genRate = measureGenerator(probe.set, probe.templates, Date.now() - HOUR, Math.max(3, Math.ceil(2e6 / Math.max(1, probe.set.values.length))));
-    log(`generator alone: ${fmt(genRate)} samples/s; work dir ${work}`);
+    const probe = ingestLoad ?? blockLoad ?? restartLoad;
+    let genRate = NaN;
+    if (probe) {
+      genRate = measureGenerator(probe.set, probe.templates, Date.now() - HOUR, Math.max(3, Math.ceil(2e6 / probe.set.values.length)));
+      log(`generator alone: ${fmt(genRate)} samples/s; work dir ${work}`);
+    }
     const runs = Object.fromEntries(opts.systems.map((s) => [s, [] as RunFigures[]])) as Record<SystemName, RunFigures[]>;
     for (let i = 0; i < opts.runs; i++) {
       const order = i % 2 === 0 ? opts.systems : [...opts.systems].reverse();
       for (const name of order) {
         const fig: RunFigures = {};
-        if (opts.phases.has('ingest')) {
-          fig.ingest = await ingestPhase(name, opts, work, ingestLoad as Workload);
+        if (ingestLoad) {
+          const startMs = Math.floor((Date.now() - opts.rounds * ROUND_MS - HOUR) / ROUND_MS) * ROUND_MS;
+          fig.ingest = await loadPhase(name, 'ingest', opts, work, ingestLoad, opts.rounds, startMs, false);
           rmSync(join(work, `${name}-ingest`), { recursive: true, force: true });
         }
-        if (opts.phases.has('restart')) {
-          fig.restart = await restartPhase(name, opts, work, restartLoad as Workload);
+        if (blockLoad && i < opts.blockRuns) {
+          // Start on a 2 h boundary 4–6 h ago so the first block holds whole 2 h of every series.
+          const startMs = Math.floor((Date.now() - 4 * HOUR) / BLOCK_RANGE) * BLOCK_RANGE;
+          const rounds = Math.ceil((opts.hours * HOUR) / ROUND_MS);
+          fig.blocks = await loadPhase(name, 'blocks', opts, work, blockLoad, rounds, startMs, opts.hours * HOUR > 1.5 * BLOCK_RANGE);
+          rmSync(join(work, `${name}-blocks`), { recursive: true, force: true });
+        }
+        if (restartLoad) {
+          fig.restart = await restartPhase(name, opts, work, restartLoad);
           rmSync(join(work, `${name}-restart`), { recursive: true, force: true });
         }
         runs[name].push(fig);

@@ -61,7 +61,10 @@ function commandFor(name: SystemName, dir: string, port: number, nodeFlags: stri
 /** The exact command line, for the record. */
 export function describeCommand(name: SystemName): string {
   const { bin, args } = commandFor(name, 'DIR', 0, []);
-  return [name === 'sextant' ? 'node' : bin, ...args].join(' ').replace(/127\.0\.0\.1:0/, '127.0.0.1:PORT').replace(process.execPath, 'node');
+  return [name === 'sextant' ? 'node' : bin, ...args]
+    .join(' ')
+    .replace(/127\.0\.0\.1:0/, '127.0.0.1:PORT')
+    .replace(SEXTANT_BIN, 'bin/sextant.js');
 }
 
 export function dataDir(dir: string): string {
