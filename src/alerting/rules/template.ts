@@ -123,10 +123,12 @@ class GoTime {
   }
 }
 
+/** Prometheus's floatToTime: seconds → nanoseconds (int64) → model.Time, i.e. truncated to milliseconds. */
 function floatToTimeMs(v: number): number {
   if (!Number.isFinite(v)) throw new Error('value is NaN or Inf');
-  if (v > 9.223372036854775e9 || v < -9.223372036854775e9) throw new Error(`${v} cannot be represented as a nanoseconds timestamp since it overflows int64`);
-  return v * 1000;
+  const ns = v * 1e9;
+  if (ns >= 9.223372036854775807e18 || ns < -9.223372036854775808e18) throw new Error(`${sprint([v])} cannot be represented as a nanoseconds timestamp since it overflows int64`);
+  return Number(BigInt(Math.trunc(ns)) / 1000000n);
 }
 
 export function title(s: string): string {
@@ -169,7 +171,7 @@ function funcMap(ctx: ExpanderContext, cache: Map<string, TemplateSample[]>, pen
   return {
     query: (q: string) => {
       const hit = cache.get(q);
-      if (hit) return hit.map((s) => struct({ Labels: s.Labels, Value: s.Value })) as unknown as GoValue;
+      if (hit) return hit.map((s) => struct({ Labels: s.Labels, Value: s.Value }, '*template.sample')) as unknown as GoValue;
       pending.add(q);
       throw new NeedsQuery(q);
     },
@@ -288,12 +290,10 @@ export interface AlertTemplateData {
  */
 export async function expandAlertTemplate(name: string, text: string, data: AlertTemplateData, ctx: ExpanderContext): Promise<string> {
   const cache = new Map<string, TemplateSample[]>();
-  const goData = {
-    Labels: data.labels,
-    ExternalLabels: data.externalLabels,
-    ExternalURL: data.externalUrl,
-    Value: data.value,
-  } as unknown as GoValue;
+  const goData = struct(
+    { Labels: data.labels, ExternalLabels: data.externalLabels, ExternalURL: data.externalUrl, Value: data.value },
+    'struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }',
+  ) as unknown as GoValue;
   let tmpl: Template;
   const pending = new Set<string>();
   try {

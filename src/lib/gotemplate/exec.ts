@@ -5,7 +5,7 @@
  */
 import { formatValue } from './fmt.js';
 import { argString, commandString, type ArgNode, type CommandNode, type ListNode, type Node, type PipeNode, type Tree } from './parse.js';
-import { isMapLike, isStruct, isTrue, mapGet, mapKeys, type GoFunc, type GoValue } from './value.js';
+import { isMapLike, isStruct, isTrue, mapGet, mapKeys, structTypeName, type GoFunc, type GoValue } from './value.js';
 
 export class TemplateExecError extends Error {
   constructor(message: string) {
@@ -74,8 +74,7 @@ export class State {
     const lastNl = text.lastIndexOf('\n');
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
     const byteNum = lastNl < 0 ? Buffer.byteLength(text) : Buffer.byteLength(text.slice(lastNl + 1));
-    let ctx = this.node.str;
-    if (ctx.length > 20) ctx = `${ctx.slice(0, 20)}...`;
+    const ctx = this.node.str;
     throw new TemplateExecError(`template: ${name}:${line}:${byteNum}: executing ${JSON.stringify(name)} at <${ctx}>: ${msg}`);
   }
 
@@ -289,13 +288,19 @@ export class State {
     const hasArgs = args.length > 1 || hasFinal;
     if (typeof receiver === 'object' && receiver !== null) {
       const method = (receiver as Record<string, unknown>)[name];
-      if (typeof method === 'function' && !(receiver instanceof Map)) {
+      // A function is a method when it comes from a prototype (class instances), or hangs off a slice or
+      // struct; a function stored in a plain map is a value (for `call`).
+      const isMethod =
+        typeof method === 'function' &&
+        !(receiver instanceof Map) &&
+        (Array.isArray(receiver) || isStruct(receiver) || !Object.prototype.hasOwnProperty.call(receiver, name) || hasArgs);
+      if (isMethod) {
         return this.evalCall(dot, method.bind(receiver) as GoFunc, name, args, final, hasFinal, node);
       }
       if (Array.isArray(receiver)) this.errorf(`can't evaluate field ${name} in type []interface {}`);
       if (receiver instanceof Error) this.errorf(`can't evaluate field ${name} in type error`);
       if (isStruct(receiver)) {
-        if (!Object.prototype.hasOwnProperty.call(receiver, name)) this.errorf(`can't evaluate field ${name} in type struct`);
+        if (!Object.prototype.hasOwnProperty.call(receiver, name)) this.errorf(`can't evaluate field ${name} in type ${structTypeName(receiver)}`);
         if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
         return (receiver as Record<string, GoValue>)[name];
       }

@@ -543,12 +543,14 @@ class Parser {
     if (!node) return undefined;
     if (this.peek().type === 'field') {
       const fields: string[] = [];
+      // Go positions a chained field/variable at its first appended field.
+      const chainPos = this.peek().pos;
       while (this.peek().type === 'field') fields.push(this.next().val.slice(1));
       switch (node.type) {
         case 'field':
-          return { type: 'field', pos: node.pos, ident: [...node.ident, ...fields] };
+          return { type: 'field', pos: chainPos, ident: [...node.ident, ...fields] };
         case 'variable':
-          return { type: 'variable', pos: node.pos, ident: [...node.ident, ...fields] };
+          return { type: 'variable', pos: chainPos, ident: [...node.ident, ...fields] };
         case 'bool':
         case 'string':
         case 'number':
@@ -557,7 +559,7 @@ class Parser {
           this.errorf(this.items[this.i - 1].line, `unexpected . after term ${JSON.stringify(argString(node))}`);
         // falls through (never)
         default:
-          return { type: 'chain', pos: node.pos, node, field: fields };
+          return { type: 'chain', pos: chainPos, node, field: fields };
       }
     }
     return node;

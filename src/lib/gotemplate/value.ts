@@ -74,11 +74,20 @@ export function isTrue(v: GoValue): boolean {
 }
 
 const STRUCT = Symbol.for('gotemplate.struct');
+const TYPE_NAME = Symbol.for('gotemplate.typeName');
 
-/** Marks an object as a Go struct: always true, printed `{a b}`, missing fields are errors. */
-export function struct<T extends object>(o: T): T {
+/**
+ * Marks an object as a Go struct: always true, printed `{a b}`, missing fields are errors naming
+ * `typeName` ("can't evaluate field X in type <typeName>").
+ */
+export function struct<T extends object>(o: T, typeName = 'struct'): T {
   Object.defineProperty(o, STRUCT, { value: true, enumerable: false });
+  Object.defineProperty(o, TYPE_NAME, { value: typeName, enumerable: false });
   return o;
+}
+
+export function structTypeName(v: unknown): string {
+  return ((v as Record<symbol, unknown>)[TYPE_NAME] as string | undefined) ?? 'struct';
 }
 
 export function isStruct(v: unknown): boolean {
@@ -105,7 +114,7 @@ export function goTypeName(v: GoValue): string {
     return '[]interface {}';
   }
   if (v instanceof Error) return '*errors.errorString';
-  if (isStruct(v)) return 'struct';
+  if (isStruct(v)) return structTypeName(v);
   const vals = v instanceof Map ? [...v.values()] : Object.values(v as GoObject);
   if (vals.every((x) => typeof x === 'string')) return 'map[string]string';
   return 'map[string]interface {}';
