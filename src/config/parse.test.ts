@@ -288,6 +288,14 @@ const errorCases: { name: string; text: string; line: number; field: string | un
   { name: 'rule file glob in a directory', text: 'rule_files:\n  - "*/r.yml"\n', line: 2, field: 'rule_files', message: /invalid rule file path/ },
   { name: 'both bearer token kinds', text: 'scrape_configs:\n  - job_name: a\n    bearer_token: x\n    bearer_token_file: y\n', line: 2, field: 'bearer_token', message: /at most one of bearer_token & bearer_token_file/ },
   { name: 'kubernetes_sd without role', text: 'scrape_configs:\n  - job_name: a\n    kubernetes_sd_configs:\n      - namespaces: {names: [x]}\n', line: 4, field: 'role', message: /role missing/ },
+  {
+    name: 'kubernetes_sd with an unknown role',
+    text: 'scrape_configs:\n  - job_name: a\n    kubernetes_sd_configs:\n      - role: foo\n',
+    line: 4,
+    field: 'role',
+    message: /unknown Kubernetes SD role "foo"/,
+  },
+  { name: 'remote_write url Go cannot parse', text: 'remote_write:\n  - url: "http://[::1"\n', line: 2, field: 'url', message: /missing '\]' in host/ },
   { name: 'duplicate key', text: 'global:\n  scrape_interval: 1s\n  scrape_interval: 2s\n', line: 3, field: undefined, message: /unique/ },
   { name: 'yaml syntax', text: 'global:\n\tscrape_interval: 1s\n', line: 2, field: undefined, message: /yaml: / },
 ];

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isScalar, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isScalar, type Node } from 'yaml';
 import { isValidLabelName } from '../model/labels.js';
 import { compileAnchoredRe2 } from '../model/relabel.js';
 import { YamlReader, type MaybeNode, type FieldHandler } from './yaml-reader.js';
@@ -508,17 +508,12 @@ class Parser {
     }
   }
 
+  /** Rejects what Go's url.Parse rejects; relative references are fine, as in Prometheus. */
   private url(node: MaybeNode, field: string): string | undefined {
     const s = this.r.str(node, field);
     if (s === undefined || s === '') return undefined;
-    try {
-      new URL(s);
-    } catch {
-      // Go's url.Parse accepts relative references; Prometheus only rejects what fails to parse at all.
-      if (/[\s\x00-\x1f]/.test(s) || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*%/.test(s)) {
-        this.r.fail(node, field, `${field}: parse ${JSON.stringify(s)}: invalid URL`);
-      }
-    }
+    const err = goUrlError(s);
+    if (err) this.r.fail(node, field, `parse ${JSON.stringify(s)}: ${err}`);
     return s;
   }
 
@@ -789,13 +784,39 @@ class Parser {
   }
 }
 
+/** The error Go's url.Parse would give, for the cases that matter in configs, or undefined. */
+function goUrlError(s: string): string | undefined {
+  if (/[\x00-\x1f\x7f]/.test(s)) return 'net/url: invalid control character in URL';
+  const bad = /%(?![0-9a-fA-F]{2})(.{0,2})/.exec(s);
+  if (bad) return `invalid URL escape "%${bad[1]}"`;
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(s);
+  if (!m) return undefined;
+  const host = m[1].slice(m[1].lastIndexOf('@') + 1);
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0) return "missing ']' in host";
+    const rest = host.slice(close + 1);
+    if (rest !== '' && !/^:\d*$/.test(rest)) return `invalid port ${JSON.stringify(rest)} after host`;
+    return undefined;
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon >= 0 && !/^\d*$/.test(host.slice(colon + 1))) return `invalid port ${JSON.stringify(host.slice(colon))} after host`;
+  const name = colon >= 0 ? host.slice(0, colon) : host;
+  const c = /[ "<>\\^`{|}]/.exec(name);
+  if (c) return `invalid character ${JSON.stringify(c[0])} in host name`;
+  return undefined;
+}
+
 /**
  * Parses prometheus.yml text. `file` names it in errors and anchors relative paths; without it paths stay
  * as written. Throws ConfigError naming file, line and field.
  */
 export function parseConfig(text: string, file?: string): PrometheusConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true });
+  // yaml.v2 reads only the first document of a stream.
+  const docs = parseAllDocuments(text, { lineCounter, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true });
+  const first = Array.isArray(docs) ? docs[0] : undefined;
+  const doc = first ?? parseDocument('', { lineCounter: new LineCounter(), version: '1.1' });
   const where = file ?? '<config>';
   if (doc.errors.length > 0) {
     const e = doc.errors[0];

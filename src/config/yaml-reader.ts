@@ -131,14 +131,15 @@ export class YamlReader {
   uint(node: MaybeNode, field: string): number | undefined {
     const n = this.resolve(node);
     if (!n) return undefined;
-    if (isScalar(n) && typeof n.value === 'number' && Number.isInteger(n.value) && n.value >= 0) return n.value;
+    // yaml.v2 truncates a float into an integer field when it fits.
+    if (isScalar(n) && typeof n.value === 'number' && Number.isFinite(n.value) && n.value >= 0) return Math.trunc(n.value);
     return this.fail(n, field, `cannot unmarshal ${this.kind(n)} into uint`);
   }
 
   int(node: MaybeNode, field: string): number | undefined {
     const n = this.resolve(node);
     if (!n) return undefined;
-    if (isScalar(n) && typeof n.value === 'number' && Number.isInteger(n.value)) return n.value;
+    if (isScalar(n) && typeof n.value === 'number' && Number.isFinite(n.value)) return Math.trunc(n.value);
     return this.fail(n, field, `cannot unmarshal ${this.kind(n)} into int`);
   }
 
