@@ -214,11 +214,8 @@ export function decodeUtf8(b: Uint8Array, start: number, end: number): string {
         break;
       }
     }
-    if (ascii) {
-      let s = '';
-      for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-      return s;
-    }
+    // One call builds a flat string (char-by-char concatenation would build a rope of cons strings).
+    if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
   }
   return decoder.decode(b.subarray(start, end));
 }

@@ -134,3 +134,25 @@ test('headStats reports cardinality', async () => {
   assert.deepEqual(st.labelValueCountByLabelName, [{ name: 'i', value: 5 }]);
   await db.close();
 });
+
+test('label values cut out of large strings (scrape bodies) do not keep those strings alive', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const db = await TSDB.open({ dir: await tmp() });
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const a = db.appender();
+  for (let i = 0; i < 100; i++) {
+    // A distinct 1 MB "body" per series; the label value is a 20-character slice of it.
+    const body = String(i).padStart(8, '0') + 'x'.repeat(1 << 20) + i;
+    a.append(L({ __name__: 'sliced', v: body.slice(0, 20) }), 1000, i);
+  }
+  await a.commit();
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 20 << 20, `heap grew by ${(grown / 1048576).toFixed(1)} MB`);
+  assert.equal((await db.querier().select([eq('__name__', 'sliced')], 0, 2000)).length, 100);
+  await db.close();
+});

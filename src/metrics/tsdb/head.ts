@@ -144,6 +144,16 @@ export function hashLabels(labels: Labels): number {
   return h & 0x3fffffff;
 }
 
+/**
+ * A copy of s that shares no memory with a larger string. Substrings of 13+ characters are V8 "sliced
+ * strings" that keep their whole parent alive — a label value cut out of a scrape body would otherwise pin
+ * the entire body for as long as the series lives. Shorter strings are always copied by V8 already.
+ */
+function ownString(s: string): string {
+  if (s.length < 13) return s;
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 function sameLabels(a: Labels, b: Labels): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].value !== b[i].value) return false;
@@ -201,19 +211,27 @@ export class Head implements PostingsIndex {
     return new HeadAppender(this);
   }
 
-  /** The shared entry for a label pair; its Label object is what series hold, so strings exist once. */
-  private pair(name: string, value: string): PairEntry {
-    let vals = this.index.get(name);
+  /**
+   * The shared entry for a label pair; its Label object is what series hold, so strings exist once.
+   * `copy` detaches new strings from whatever they were sliced from (see ownString).
+   */
+  private pair(name: string, value: string, copy: boolean): PairEntry {
+    let canonical = this.names.get(name);
+    if (canonical === undefined) {
+      canonical = copy ? ownString(name) : name;
+      this.names.set(canonical, canonical);
+    }
+    let vals = this.index.get(canonical);
     if (vals === undefined) {
       vals = new Map();
-      this.index.set(name, vals);
+      this.index.set(canonical, vals);
     }
     let e = vals.get(value);
     if (e === undefined) {
-      let canonical = this.names.get(name);
-      if (canonical === undefined) this.names.set(name, (canonical = name));
-      e = new PairEntry({ name: canonical, value });
-      vals.set(value, e);
+      // The Map key must be the owned copy too, or the key itself pins the original.
+      const owned = copy ? ownString(value) : value;
+      e = new PairEntry({ name: canonical, value: owned });
+      vals.set(owned, e);
     }
     return e;
   }
@@ -231,7 +249,7 @@ export class Head implements PostingsIndex {
     const s = this.lookup(labels, hash);
     if (s !== undefined) return s;
     const ls = new Array<Label>(labels.length);
-    for (let i = 0; i < labels.length; i++) ls[i] = this.pair(labels[i].name, labels[i].value).label;
+    for (let i = 0; i < labels.length; i++) ls[i] = this.pair(labels[i].name, labels[i].value, true).label;
     return this.insert(this.nextRef++, ls, hash);
   }
 
@@ -240,7 +258,7 @@ export class Head implements PostingsIndex {
     const existing = this.byRef[ref];
     if (existing) return existing;
     const ls = new Array<Label>(names.length);
-    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i]).label;
+    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i], false).label;
     const hash = hashLabels(ls);
     const dup = this.lookup(ls, hash);
     if (dup) {
