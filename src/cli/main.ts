@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startSextant } from '../server/sextant.js';
 import { checkConfig } from '../config/check.js';
+import { checkRules } from '../alerting/rules/check.js';
 import { parsePromDuration } from '../metrics/api/params.js';
 
 const USAGE = `Usage:
@@ -13,6 +14,7 @@ const USAGE = `Usage:
                 [--retention.time DURATION] [--retention.size BYTES] [--storage.out-of-order-window DURATION]
                 [--query.lookback-delta DURATION] [--query.max-samples N] [--query.timeout DURATION]
   sextant check config FILE...
+  sextant check rules FILE...
 
 serve     Runs Sextant: every API and the web UI on one port (default 127.0.0.1:7070).
 check     Validates Prometheus configuration files without starting.
@@ -92,7 +94,17 @@ async function serve(argv: string[]): Promise<void> {
 
 async function check(argv: string[]): Promise<void> {
   const [what, ...files] = argv;
-  if (what !== 'config' || files.length === 0) fail('usage: sextant check config FILE...');
+  if (what === 'rules' && files.length > 0) {
+    let rulesOk = true;
+    for (const file of files) {
+      const res = await checkRules(file);
+      // As promtool: status lines indented, errors start with the file name as given.
+      process.stdout.write(`Checking ${file}\n${res.messages.map((m) => (m.startsWith(file) ? m : `  ${m}`) + '\n').join('')}\n`);
+      rulesOk &&= res.ok;
+    }
+    process.exit(rulesOk ? 0 : 1);
+  }
+  if (what !== 'config' || files.length === 0) fail('usage: sextant check config|rules FILE...');
   let ok = true;
   for (const file of files) {
     const res = await checkConfig(resolve(file));
