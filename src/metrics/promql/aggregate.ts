@@ -128,91 +128,124 @@ export function aggregate(e: AggregateExpr, param: EvalValue | undefined, input:
     return { type: 'vector', series: b.result() };
   }
 
+  if (op !== 'quantile') return simpleAggregate(op, input, groups, groupOf, n);
+
+  // quantile: all values of a group at a step are needed at once.
   const slots = groups.map((g) => b.slot(g.labels));
   const vals: number[] = [];
   for (let i = 0; i < n; i++) {
     for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi];
-      let count = 0;
-      let value = 0;
-      let mean = 0;
       vals.length = 0;
-      for (const m of g.members) {
-        const s = input[m];
-        if (!s.present[i]) continue;
-        const v = s.values[i];
-        count++;
-        switch (op) {
-          case 'sum':
-            value = count === 1 ? v : value + v;
-            break;
-          case 'avg':
-            if (count === 1) {
-              mean = v;
-              break;
-            }
-            if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-              if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) break;
-              if (Number.isFinite(v)) break;
-            }
-            mean += v / count - mean / count;
-            break;
-          case 'max':
-            if (count === 1 || value < v || Number.isNaN(value)) value = v;
-            break;
-          case 'min':
-            if (count === 1 || value > v || Number.isNaN(value)) value = v;
-            break;
-          case 'stddev':
-          case 'stdvar': {
-            if (count === 1) {
-              mean = v;
-              value = 0;
-              break;
-            }
-            const delta = v - mean;
-            mean += delta / count;
-            value += delta * (v - mean);
-            break;
-          }
-          case 'quantile':
-            vals.push(v);
-            break;
-          default:
-            break;
-        }
-      }
-      if (count === 0) continue;
-      let out: number;
-      switch (op) {
-        case 'avg':
-          out = mean;
-          break;
-        case 'count':
-          out = count;
-          break;
-        case 'group':
-          out = 1;
-          break;
-        case 'stdvar':
-          out = value / count;
-          break;
-        case 'stddev':
-          out = Math.sqrt(value / count);
-          break;
-        case 'quantile':
-          out = quantile(params![i], vals);
-          break;
-        default:
-          out = value;
-      }
-      b.set(slots[gi], i, out);
+      for (const m of groups[gi].members) if (input[m].present[i]) vals.push(input[m].values[i]);
+      if (vals.length > 0) b.set(slots[gi], i, quantile(params![i], vals));
     }
   }
   return { type: 'vector', series: b.result() };
 }
 
 export { byValueNaNFirst };
+
+/**
+ * sum/avg/min/max/count/group/stddev/stdvar, computed series by series over all steps (cache-friendly typed
+ * arrays indexed group*steps+step). Each (group, step) still sees its samples in input order, so the floating
+ * point results are those of Prometheus's per-step loop.
+ */
+function simpleAggregate(
+  op: AggregateExpr['op'],
+  input: StepSeries[],
+  groups: { labels: Labels; members: number[] }[],
+  groupOf: Int32Array,
+  n: number,
+): EvalValue {
+  const size = groups.length * n;
+  const count = new Float64Array(size);
+  const value = new Float64Array(size);
+  const mean = op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(size) : value;
+  for (let k = 0; k < input.length; k++) {
+    const s = input[k];
+    const base = groupOf[k] * n;
+    const present = s.present;
+    const vs = s.values;
+    for (let i = 0; i < n; i++) {
+      if (!present[i]) continue;
+      const v = vs[i];
+      const j = base + i;
+      const c = ++count[j];
+      switch (op) {
+        case 'sum':
+          value[j] = c === 1 ? v : value[j] + v;
+          break;
+        case 'max':
+          if (c === 1 || value[j] < v || Number.isNaN(value[j])) value[j] = v;
+          break;
+        case 'min':
+          if (c === 1 || value[j] > v || Number.isNaN(value[j])) value[j] = v;
+          break;
+        case 'avg': {
+          if (c === 1) {
+            mean[j] = v;
+            break;
+          }
+          const m = mean[j];
+          if (!Number.isFinite(m) && !Number.isNaN(m)) {
+            if (!Number.isFinite(v) && !Number.isNaN(v) && m > 0 === v > 0) break;
+            if (Number.isFinite(v)) break;
+          }
+          mean[j] = m + (v / c - m / c);
+          break;
+        }
+        case 'stddev':
+        case 'stdvar': {
+          if (c === 1) {
+            mean[j] = v;
+            value[j] = 0;
+            break;
+          }
+          const delta = v - mean[j];
+          mean[j] += delta / c;
+          value[j] += delta * (v - mean[j]);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  const out: StepSeries[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const values = new Float64Array(n);
+    const present = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const j = g * n + i;
+      const c = count[j];
+      if (c === 0) continue;
+      any = true;
+      present[i] = 1;
+      switch (op) {
+        case 'avg':
+          values[i] = mean[j];
+          break;
+        case 'count':
+          values[i] = c;
+          break;
+        case 'group':
+          values[i] = 1;
+          break;
+        case 'stdvar':
+          values[i] = value[j] / c;
+          break;
+        case 'stddev':
+          values[i] = Math.sqrt(value[j] / c);
+          break;
+        default:
+          values[i] = value[j];
+      }
+    }
+    if (any) out.push({ labels: groups[g].labels, values, present });
+  }
+  return { type: 'vector', series: out };
+}
 
 function lessByValue(a: number, b: number): boolean {
   if (Number.isNaN(a)) return true;
