@@ -117,3 +117,42 @@ test('parameter parsers follow Prometheus', () => {
   assert.equal(parsePromDurationParam('1m30s'), 90000);
   assert.equal(parsePromDurationParam('0.5'), 500);
 });
+
+test('a client that disconnects cancels the evaluation', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const q = new MemoryQuerier().add({ __name__: 'up' }, [[0, 1]]);
+  // A querier that stalls until the test lets it go, so the client can leave mid-query.
+  const slow = Object.assign(Object.create(q) as MemoryQuerier, {
+    select: async (...a: Parameters<MemoryQuerier['select']>) => {
+      await gate;
+      return q.select(...a);
+    },
+  });
+  let outcome: unknown;
+  class SpyEngine extends Engine {
+    override async instantQuery(...a: Parameters<Engine['instantQuery']>) {
+      try {
+        return (outcome = await super.instantQuery(...a));
+      } catch (e) {
+        outcome = e;
+        throw e;
+      }
+    }
+  }
+  const a = createHttpServer({ logger: pino({ level: 'silent' }), bodyLimit: 1 << 20 });
+  registerQueryRoutes(a, { storage: storageOf(slow), engine: new SpyEngine() });
+  await a.listen({ host: '127.0.0.1', port: 0 });
+  const addr = a.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const ac = new AbortController();
+  const req = fetch(`http://127.0.0.1:${port}/api/v1/query?query=up&time=0`, { signal: ac.signal }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 100));
+  ac.abort();
+  await req;
+  await new Promise((r) => setTimeout(r, 100));
+  release();
+  for (let i = 0; i < 50 && outcome === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+  await a.close();
+  assert.ok(outcome instanceof Error && (outcome as { errorType?: string }).errorType === 'canceled', `outcome: ${String(outcome)}`);
+});
