@@ -296,7 +296,20 @@ const errorCases: { name: string; text: string; line: number; field: string | un
     message: /unknown Kubernetes SD role "foo"/,
   },
   { name: 'remote_write url Go cannot parse', text: 'remote_write:\n  - url: "http://[::1"\n', line: 2, field: 'url', message: /missing '\]' in host/ },
-  { name: 'duplicate key', text: 'global:\n  scrape_interval: 1s\n  scrape_interval: 2s\n', line: 3, field: undefined, message: /unique/ },
+  {
+    name: 'duplicate key',
+    text: 'global:\n  scrape_interval: 1s\n  scrape_interval: 2s\n',
+    line: 3,
+    field: 'scrape_interval',
+    message: /field scrape_interval already set in type config\.GlobalConfig/,
+  },
+  {
+    name: 'duplicate label',
+    text: 'global:\n  external_labels:\n    a: x\n    a: y\n',
+    line: 4,
+    field: 'external_labels',
+    message: /key "a" already set in map/,
+  },
   { name: 'yaml syntax', text: 'global:\n\tscrape_interval: 1s\n', line: 2, field: undefined, message: /yaml: / },
 ];
 

@@ -21,6 +21,7 @@ import {
   type QueueConfig,
   type RelabelAction,
   type RelabelConfig,
+  type RemoteReadConfig,
   type RemoteWriteConfig,
   type ScrapeConfig,
   type StaticConfig,
@@ -122,11 +123,10 @@ class Parser {
         for (const n of r.list(v, 'remote_read', '*config.RemoteReadConfig')) {
           if (!n) r.fail(v, 'remote_read', 'empty or null remote read config section');
           const rr = this.remoteRead(n);
-          const name = typeof rr.name === 'string' ? rr.name : '';
-          if (name !== '' && names.has(name)) {
-            r.fail(n, 'name', `found multiple remote read configs with job name ${JSON.stringify(name)}`);
+          if (rr.name !== '' && names.has(rr.name)) {
+            r.fail(n, 'name', `found multiple remote read configs with job name ${JSON.stringify(rr.name)}`);
           }
-          names.add(name);
+          names.add(rr.name);
           cfg.remoteRead.push(rr);
         }
       },
@@ -726,23 +726,32 @@ class Parser {
     return q;
   }
 
-  private remoteRead(node: Node): Record<string, unknown> {
+  private remoteRead(node: Node): RemoteReadConfig {
     const r: YamlReader = this.r;
-    let url = '';
-    const holder: HTTPClientConfig = {};
+    const rr: RemoteReadConfig = {
+      url: '',
+      name: '',
+      remoteTimeout: 60_000,
+      headers: {},
+      readRecent: false,
+      requiredMatchers: {},
+      filterExternalLabels: true,
+      followRedirects: true,
+      enableHttp2: true,
+    };
     r.object(node, 'config.RemoteReadConfig', 'remote_read', {
-      url: (v) => (url = this.url(v, 'url') ?? ''),
-      remote_timeout: (v) => r.duration(v, 'remote_timeout'),
-      headers: (v) => this.headers(v),
-      read_recent: (v) => r.bool(v, 'read_recent'),
-      name: (v) => r.str(v, 'name'),
-      required_matchers: (v) => this.labelSet(v, 'required_matchers'),
-      filter_external_labels: (v) => r.bool(v, 'filter_external_labels'),
-      ...this.httpClientHandlers(holder),
+      url: (v) => (rr.url = this.url(v, 'url') ?? ''),
+      remote_timeout: (v) => (rr.remoteTimeout = r.duration(v, 'remote_timeout') ?? 0),
+      headers: (v) => (rr.headers = this.headers(v)),
+      read_recent: (v) => (rr.readRecent = r.bool(v, 'read_recent') ?? false),
+      name: (v) => (rr.name = r.str(v, 'name') ?? ''),
+      required_matchers: (v) => (rr.requiredMatchers = this.labelSet(v, 'required_matchers')),
+      filter_external_labels: (v) => (rr.filterExternalLabels = r.bool(v, 'filter_external_labels') ?? false),
+      ...this.httpClientHandlers(rr),
     });
-    if (url === '') r.fail(node, 'url', 'url for remote_read is empty');
-    this.validateHttpClient(node, holder);
-    return r.plain(node) as Record<string, unknown>;
+    if (rr.url === '') r.fail(node, 'url', 'url for remote_read is empty');
+    this.validateHttpClient(node, rr);
+    return rr;
   }
 
   private storage(node: MaybeNode): Record<string, unknown> {
@@ -814,7 +823,7 @@ function goUrlError(s: string): string | undefined {
 export function parseConfig(text: string, file?: string): PrometheusConfig {
   const lineCounter = new LineCounter();
   // yaml.v2 reads only the first document of a stream.
-  const docs = parseAllDocuments(text, { lineCounter, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: false });
   const first = Array.isArray(docs) ? docs[0] : undefined;
   const doc = first ?? parseDocument('', { lineCounter: new LineCounter(), version: '1.1' });
   const where = file ?? '<config>';

@@ -10,9 +10,12 @@ import { defaultConfig } from './default.js';
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
 
-// full-debian.yml plus secrets; remote_read is left out because Sextant keeps it as written.
+// full-debian.yml plus secrets.
 function configText(): string {
-  const full = readFileSync(join(testdata, 'full-debian.yml'), 'utf8').replace(/^remote_read:\n(?:\s+.*\n)+/m, '');
+  const full = readFileSync(join(testdata, 'full-debian.yml'), 'utf8').replace(
+    '    read_recent: true\n',
+    '    read_recent: true\n    basic_auth: {username: r, password: s3cret}\n    required_matchers: {env: prod}\n  - url: http://other/read\n    name: o\n    filter_external_labels: false\n    remote_timeout: 5s\n',
+  );
   return full.replace(
     'scrape_configs:\n',
     `scrape_configs:
@@ -33,7 +36,7 @@ function configText(): string {
 
 test('rendered config hides secrets', () => {
   const out = renderConfigYaml(parseConfig(configText(), '/etc/prometheus/prometheus.yml'));
-  assert.ok(!out.includes('hunter2') && !out.includes('tok3n'));
+  assert.ok(!out.includes('hunter2') && !out.includes('tok3n') && !out.includes('s3cret'));
   assert.match(out, /password: <secret>/);
   assert.match(out, /credentials: <secret>/);
   // Paths come out joined with the config directory, as Prometheus prints them.

@@ -11,6 +11,7 @@ import type {
   HTTPClientConfig,
   PrometheusConfig,
   RelabelConfig,
+  RemoteReadConfig,
   RemoteWriteConfig,
   ScrapeConfig,
   StaticConfig,
@@ -169,6 +170,17 @@ class Renderer {
     return o;
   }
 
+  remoteRead(rr: RemoteReadConfig): Obj {
+    const o: Obj = { url: rr.url, remote_timeout: formatDuration(rr.remoteTimeout) };
+    if (Object.keys(rr.headers).length > 0) o.headers = rr.headers;
+    if (rr.readRecent) o.read_recent = true;
+    if (rr.name) o.name = rr.name;
+    Object.assign(o, this.http(rr));
+    if (Object.keys(rr.requiredMatchers).length > 0) o.required_matchers = rr.requiredMatchers;
+    if (rr.filterExternalLabels) o.filter_external_labels = true;
+    return o;
+  }
+
   config(cfg: PrometheusConfig): Obj {
     const g = cfg.global;
     const global: Obj = {
@@ -188,25 +200,9 @@ class Renderer {
     if (cfg.storage && Object.keys(cfg.storage).length > 0) o.storage = cfg.storage;
     if (cfg.tracing && Object.keys(cfg.tracing).length > 0) o.tracing = redactTracing(cfg.tracing);
     if (cfg.remoteWrite.length > 0) o.remote_write = cfg.remoteWrite.map((rw) => this.remoteWrite(rw));
-    if (cfg.remoteRead && cfg.remoteRead.length > 0) o.remote_read = cfg.remoteRead.map(redactRemoteRead);
+    if (cfg.remoteRead && cfg.remoteRead.length > 0) o.remote_read = cfg.remoteRead.map((rr) => this.remoteRead(rr));
     return o;
   }
-}
-
-function redactAuth(o: Obj): Obj {
-  const out: Obj = { ...o };
-  if (out.bearer_token) out.bearer_token = SECRET;
-  const ba = out.basic_auth as Obj | undefined;
-  if (ba && ba.password) out.basic_auth = { ...ba, password: SECRET };
-  const az = out.authorization as Obj | undefined;
-  if (az && az.credentials) out.authorization = { ...az, credentials: SECRET };
-  const oa = out.oauth2 as Obj | undefined;
-  if (oa && oa.client_secret) out.oauth2 = { ...oa, client_secret: SECRET };
-  return out;
-}
-
-function redactRemoteRead(o: Record<string, unknown>): Obj {
-  return redactAuth(o);
 }
 
 function redactTracing(o: Record<string, unknown>): Obj {

@@ -124,6 +124,16 @@ export interface RemoteWriteConfig extends HTTPClientConfig {
   metadataConfig?: MetadataConfig;
 }
 
+export interface RemoteReadConfig extends HTTPClientConfig {
+  url: string;
+  name: string;
+  remoteTimeout: number; // default 1m
+  headers: Record<string, string>;
+  readRecent: boolean;
+  requiredMatchers: Record<string, string>;
+  filterExternalLabels: boolean; // default true
+}
+
 export interface AlertmanagerConfig extends HTTPClientConfig {
   scheme: 'http' | 'https';
   pathPrefix: string;
@@ -152,8 +162,9 @@ export interface PrometheusConfig {
     alertmanagers: AlertmanagerConfig[];
   };
   remoteWrite: RemoteWriteConfig[];
+  /** Accepted and validated; Sextant does not query remote_read endpoints. */
+  remoteRead?: RemoteReadConfig[];
   /** Sections Sextant accepts but does not act on yet, as written (snake_case keys). */
-  remoteRead?: Record<string, unknown>[];
   storage?: Record<string, unknown>;
   tracing?: Record<string, unknown>;
   /** The file it was read from (absolute), or undefined for the built-in default. */

@@ -53,8 +53,13 @@ export class YamlReader {
         own.push(p);
       }
     }
-    const seen = new Set(own.map((p) => this.keyName(p.key as Node)));
-    return [...own, ...merged.filter((p) => !seen.has(this.keyName(p.key as Node)))];
+    const ownNames = new Set(own.map((p) => this.keyName(p.key as Node)));
+    const fromMerge = new Map<string, Pair>();
+    for (const p of merged) {
+      const name = this.keyName(p.key as Node);
+      if (!ownNames.has(name) && !fromMerge.has(name)) fromMerge.set(name, p);
+    }
+    return [...own, ...fromMerge.values()];
   }
 
   private keyName(key: Node): string {
@@ -68,9 +73,12 @@ export class YamlReader {
     const n = this.resolve(node);
     if (!n) return;
     if (!isMap(n)) this.fail(n, field, `cannot unmarshal ${this.kind(n)} into ${typeName}`);
+    const seen = new Set<string>();
     for (const p of this.pairs(n as YAMLMap)) {
       const key = p.key as Node;
       const name = this.keyName(key);
+      if (seen.has(name)) this.fail(key, name, `field ${name} already set in type ${typeName}`);
+      seen.add(name);
       const h = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined;
       if (!h) this.fail(key, name, `field ${name} not found in type ${typeName}`);
       h(this.resolve(p.value as Node), key);
@@ -82,7 +90,13 @@ export class YamlReader {
     const n = this.resolve(node);
     if (!n) return [];
     if (!isMap(n)) this.fail(n, field, `cannot unmarshal ${this.kind(n)} into ${what}`);
-    return this.pairs(n as YAMLMap).map((p) => [this.keyName(p.key as Node), this.resolve(p.value as Node), p.key as Node]);
+    const seen = new Set<string>();
+    return this.pairs(n as YAMLMap).map((p) => {
+      const name = this.keyName(p.key as Node);
+      if (seen.has(name)) this.fail(p.key as Node, field, `key ${JSON.stringify(name)} already set in map`);
+      seen.add(name);
+      return [name, this.resolve(p.value as Node), p.key as Node];
+    });
   }
 
   list(node: MaybeNode, field: string, what: string): MaybeNode[] {

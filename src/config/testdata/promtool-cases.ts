@@ -129,4 +129,6 @@ export const PROMTOOL_CASES: Record<string, string> = {
   hex_limit: `scrape_configs:\n  - job_name: a\n    sample_limit: 0x10\n`,
   bool_limit: `scrape_configs:\n  - job_name: a\n    sample_limit: true\n`,
   tagged_str: `scrape_configs:\n  - job_name: !!str a\n`,
+  dup_label: `global:\n  external_labels:\n    a: x\n    a: y\n`,
+  dup_relabel_key: `scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: drop\n        action: keep\n`,
 };

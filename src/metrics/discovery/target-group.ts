@@ -54,7 +54,7 @@ function fromJson(text: string): { targets: string[]; labels: Record<string, str
 
 function fromYaml(text: string, filename: string): { targets: string[]; labels: Record<string, string> }[] {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, version: '1.1', merge: true, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, version: '1.1', merge: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     throw new Error(`${filename}:${e.linePos?.[0]?.line ?? '?'}: yaml: ${e.message.split('\n')[0]}`);
