@@ -16,16 +16,18 @@
  *          the same directory → time from spawn to /-/ready answering 200 → a query must see the data.
  * Every flag can also come from the environment as METRICS_BENCH_<FLAG> (e.g. METRICS_BENCH_SERIES=10000).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findBlocks, walBytes, type BlockOnDisk } from './blocks.js';
 import { measureGenerator, ROUND_MS, runLoad, type LoadResult } from './load.js';
 import { buildTemplates, type CompressedTemplate } from './requests.js';
 import { generateSeries, resetValues, targetTimestamp, type SeriesSet } from './series.js';
+import { hotSpots } from './profile.js';
 import { fmt, median, ratio } from './stats.js';
-import { dataDir, describeCommand, killAll, readCpuSeconds, readRss, startSystem, type RunningSystem, type SystemName } from './systems.js';
+import { dataDir, describeCommand, killAll, readCpuSeconds, readRss, REPO_ROOT, startSystem, type RunningSystem, type SystemName } from './systems.js';
 
 const HOUR = 3_600_000;
 const BLOCK_RANGE = 2 * HOUR;
@@ -52,14 +54,18 @@ interface Options {
   seed: number;
   out?: string;
   cpuProf: boolean;
+  /** Where Sextant's CPU profiles go (kept after the run). */
+  profDir: string;
   keep: boolean;
+  /** 1-minute load average when the run started (the machine is shared). */
+  loadBefore: string;
 }
 
 function parseOptions(argv: string[]): Options {
   const flags = {
     series: '100000',
-    rounds: '80',
-    'block-series': '20000',
+    rounds: '60',
+    'block-series': '10000',
     hours: '3.17',
     'block-runs': '1',
     batch: '2000',
@@ -116,7 +122,9 @@ function parseOptions(argv: string[]): Options {
     seed: int('seed', 0),
     out: get('out') || undefined,
     cpuProf: Boolean(values['cpu-prof'] ?? process.env.METRICS_BENCH_CPU_PROF),
+    profDir: join(tmpdir(), `sextant-metrics-core-cpu-prof-${Date.now()}`),
     keep: Boolean(values.keep ?? process.env.METRICS_BENCH_KEEP),
+    loadBefore: os.loadavg()[0].toFixed(1),
   };
 }
 
@@ -220,7 +228,7 @@ async function loadPhase(name: SystemName, label: Phase, opts: Options, work: st
   const { set, templates } = w;
   const series = set.values.length;
   resetValues(set);
-  const profDir = join(work, 'cpu-prof');
+  const profDir = join(opts.profDir, label);
   const sys = await startSystem(name, { dir, nodeFlags: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
   return withSystem(sys, async () => {
     await sleep(3000);
@@ -319,6 +327,16 @@ async function restartPhase(name: SystemName, opts: Options, work: string, w: Wo
   });
 }
 
+function gitRevision(): string {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${rev} (src/ has uncommitted changes)` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generatorRate: number, command: string): string {
   const m = (s: SystemName, f: (r: RunFigures) => number | undefined): number => median(runs[s].map((r) => f(r) ?? NaN));
   const ing = `${fmt(opts.series)} series × ${opts.rounds} rounds`;
@@ -362,8 +380,17 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
     })
     .join('\n');
   const harness = median(sys.flatMap((s) => runs[s].map((r) => r.ingest?.harnessCores ?? NaN)));
+  const profiles: string[] = [];
+  if (opts.cpuProf) {
+    for (const label of ['ingest', 'blocks']) {
+      const dir = join(opts.profDir, label);
+      if (!existsSync(dir)) continue;
+      profiles.push(`- Sextant CPU profile, ${label} phase (${dir}), self time:`);
+      for (const h of hotSpots(dir, REPO_ROOT, 12)) profiles.push(`  - ${(h.self * 100).toFixed(1)}% ${h.fn}`);
+    }
+  }
   return [
-    `Command: \`${command}\``,
+    `Command: \`${command}\` (${new Date().toISOString().slice(0, 16)}Z, commit ${gitRevision()}, ${os.cpus().length} cores, load average before ${opts.loadBefore})`,
     '',
     lines.join('\n'),
     '',
@@ -371,6 +398,7 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
     `- load generator alone (fill pre-compressed templates, no network): ${fmt(generatorRate)} samples/s on one core; during the ingest load the harness (generator + HTTP client) used ${fmt(harness)} of a core`,
     `- Prometheus: \`${describeCommand('prometheus')}\``,
     `- Sextant: \`${describeCommand('sextant')}\``,
+    ...profiles,
   ].join('\n');
 }
 
