@@ -40,8 +40,9 @@ export class XorChunkBuilder {
   minT = 0;
   lastT = 0;
   private tDelta = 0;
-  private vHi = 0;
-  private vLo = 0;
+  /** Last value's bits as signed int32 halves (small integers stay unboxed in the object). */
+  vHi = 0;
+  vLo = 0;
   private leading = 0xff;
   private trailing = 0;
 
@@ -61,12 +62,12 @@ export class XorChunkBuilder {
 
   /** Last appended value as raw bits. */
   lastValueBits(): [number, number] {
-    return [this.vHi, this.vLo];
+    return [this.vHi >>> 0, this.vLo >>> 0];
   }
 
   lastValue(): number {
-    scratch.setUint32(0, this.vHi);
-    scratch.setUint32(4, this.vLo);
+    scratch.setInt32(0, this.vHi);
+    scratch.setInt32(4, this.vLo);
     return scratch.getFloat64(0);
   }
 
@@ -163,8 +164,8 @@ export class XorChunkBuilder {
       this.writeValue(hi, lo);
     }
     this.lastT = t;
-    this.vHi = hi;
-    this.vLo = lo;
+    this.vHi = hi | 0;
+    this.vLo = lo | 0;
     this.count = n + 1;
     this.buf[0] = (n + 1) >>> 8;
     this.buf[1] = (n + 1) & 0xff;

@@ -68,22 +68,36 @@ export class OooBuffer {
 export class MemSeries extends XorChunkBuilder {
   /** Completed chunks, oldest first. */
   chunks: HeadChunk[] | null = null;
-  maxT = -Infinity;
-  lastHi = 0;
-  lastLo = 0;
   /** Uncommitted sample of the appender with id pendOwner sits at index pendIdx of that appender. */
   pendOwner = 0;
   pendIdx = 0;
-  walLogged = false;
-  deleted = false;
+  /** Bit 1: the series record is in the WAL; bit 2: garbage-collected from the head. */
+  private flags = 0;
   ooo: OooBuffer | null = null;
 
   constructor(
     readonly ref: number,
     readonly labels: Labels,
-    readonly hash: number,
   ) {
     super(0);
+    // lastT doubles as the series' newest timestamp; it survives reset() when a chunk is completed.
+    this.lastT = -Infinity;
+  }
+
+  get maxT(): number {
+    return this.lastT;
+  }
+  get walLogged(): boolean {
+    return (this.flags & 1) !== 0;
+  }
+  set walLogged(v: boolean) {
+    this.flags = v ? this.flags | 1 : this.flags & ~1;
+  }
+  get deleted(): boolean {
+    return (this.flags & 2) !== 0;
+  }
+  set deleted(v: boolean) {
+    this.flags = v ? this.flags | 2 : this.flags & ~2;
   }
 
   minTime(): number {
@@ -107,18 +121,41 @@ export class MemSeries extends XorChunkBuilder {
 
 /** One label pair in the head index: the Label object series share, and the sorted refs having it. */
 export class PairEntry {
-  /** Starts as a one-element literal: a push onto [] would reserve 17 slots, and most pairs of
-   * high-cardinality labels belong to exactly one series. */
-  refs: number[] = EMPTY_REFS;
+  /**
+   * 0 = none, a number = exactly one series (the common case for high-cardinality labels: no array at all),
+   * else a sorted array.
+   */
+  private r: number | number[] = 0;
   constructor(readonly label: Label) {}
 
   add(ref: number): void {
-    if (this.refs.length === 0) this.refs = [ref];
-    else addSorted(this.refs, ref);
+    const r = this.r;
+    if (r === 0) this.r = ref;
+    else if (typeof r === 'number') {
+      if (r !== ref) this.r = r < ref ? [r, ref] : [ref, r];
+    } else addSorted(r, ref);
+  }
+
+  get size(): number {
+    const r = this.r;
+    return typeof r === 'number' ? (r === 0 ? 0 : 1) : r.length;
+  }
+
+  refs(): PostingsArray {
+    const r = this.r;
+    return typeof r === 'number' ? (r === 0 ? EMPTY : [r]) : r;
+  }
+
+  removeAll(deleted: Set<number>): void {
+    const r = this.r;
+    if (typeof r === 'number') {
+      if (r !== 0 && deleted.has(r)) this.r = 0;
+      return;
+    }
+    removeRefs(r, deleted);
+    if (r.length <= 1) this.r = r.length === 1 ? r[0] : 0;
   }
 }
-
-const EMPTY_REFS: number[] = [];
 
 export interface SeriesSamples {
   labels: Labels;
@@ -273,7 +310,7 @@ export class Head implements PostingsIndex {
   }
 
   private insert(ref: number, ls: Label[], hash: number): MemSeries {
-    const s = new MemSeries(ref, ls, hash);
+    const s = new MemSeries(ref, ls);
     this.byRef[ref] = s;
     const e = this.byHash.get(hash);
     if (e === undefined) this.byHash.set(hash, s);
@@ -297,14 +334,11 @@ export class Head implements PostingsIndex {
     if (t > s.maxT && t >= this.minValidTime) {
       if (s.count > 0 && (s.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(s.minT))) this.finishChunk(s);
       s.appendBits(t, hi, lo);
-      s.maxT = t;
-      s.lastHi = hi;
-      s.lastLo = lo;
       if (t > this.maxT) this.maxT = t;
       if (t < this.minT) this.minT = t;
       return true;
     }
-    if (t === s.maxT) return hi === s.lastHi && lo === s.lastLo;
+    if (t === s.maxT) return (hi | 0) === s.vHi && (lo | 0) === s.vLo;
     // Below minValidTime the range is already (being) persisted: only the out-of-order path may take it.
     if (this.oooWindow > 0 && (this.replaying || t >= this.maxT - this.oooWindow)) {
       if (s.ooo === null) s.ooo = new OooBuffer();
@@ -333,9 +367,9 @@ export class Head implements PostingsIndex {
     const ts = new Float64Array(n);
     const bits = new Uint32Array(2 * n);
     decodeChunk(bytes, ts, bits, 0);
-    s.maxT = c.maxT;
-    s.lastLo = bits[2 * n - 2];
-    s.lastHi = bits[2 * n - 1];
+    s.lastT = c.maxT;
+    s.vLo = bits[2 * n - 2] | 0;
+    s.vHi = bits[2 * n - 1] | 0;
     if (c.maxT > this.maxT) this.maxT = c.maxT;
     if (c.minT < this.minT) this.minT = c.minT;
   }
@@ -348,7 +382,7 @@ export class Head implements PostingsIndex {
     return this.index.get(name)?.keys() ?? [];
   }
   postings(name: string, value: string): PostingsArray {
-    return this.index.get(name)?.get(value)?.refs ?? EMPTY;
+    return this.index.get(name)?.get(value)?.refs() ?? EMPTY;
   }
   labelNamesAll(): string[] {
     return [...this.index.keys()];
@@ -423,11 +457,12 @@ export class Head implements PostingsIndex {
         s.deleted = true;
         deleted.add(ref);
         this.byRef[ref] = undefined;
-        const e = this.byHash.get(s.hash);
-        if (e === s) this.byHash.delete(s.hash);
+        const hash = hashLabels(s.labels);
+        const e = this.byHash.get(hash);
+        if (e === s) this.byHash.delete(hash);
         else if (Array.isArray(e)) {
           const rest = e.filter((x) => x !== s);
-          this.byHash.set(s.hash, rest.length === 1 ? rest[0] : rest);
+          this.byHash.set(hash, rest.length === 1 ? rest[0] : rest);
         }
         this.numSeries--;
       }
@@ -436,8 +471,8 @@ export class Head implements PostingsIndex {
       removeRefs(this.all, deleted);
       for (const [name, vals] of this.index) {
         for (const [value, e] of vals) {
-          if (e.refs.length > 0) removeRefs(e.refs, deleted);
-          if (e.refs.length === 0) vals.delete(value);
+          e.removeAll(deleted);
+          if (e.size === 0) vals.delete(value);
         }
         if (vals.size === 0) this.index.delete(name);
       }
@@ -525,12 +560,12 @@ export class HeadAppender implements Appender {
       lastLo = this.bits[2 * k];
       lastHi = this.bits[2 * k + 1];
     } else {
-      lastT = s.maxT;
-      lastHi = s.lastHi;
-      lastLo = s.lastLo;
+      lastT = s.lastT;
+      lastHi = s.vHi;
+      lastLo = s.vLo;
     }
     if (t === lastT) {
-      if (hi === lastHi && lo === lastLo) return;
+      if ((hi | 0) === (lastHi | 0) && (lo | 0) === (lastLo | 0)) return;
       throw new AppendError('duplicate', 'duplicate sample for timestamp');
     }
     if (t < lastT && !(head.oooWindow > 0 && t >= head.maxT - head.oooWindow)) {

@@ -22,9 +22,9 @@ export function computeHeadStats(head: Head, limit: number): HeadStats {
   for (const [name, vals] of head.valuesMap()) {
     let bytes = 0;
     for (const [value, p] of vals) {
-      if (name === METRIC_NAME) byMetric.push({ name: value, value: p.refs.length });
-      pairs.push({ name: `${name}=${value}`, value: p.refs.length });
-      bytes += value.length * p.refs.length;
+      if (name === METRIC_NAME) byMetric.push({ name: value, value: p.size });
+      pairs.push({ name: `${name}=${value}`, value: p.size });
+      bytes += value.length * p.size;
     }
     valueCount.push({ name, value: vals.size });
     memory.push({ name, value: bytes });
