@@ -120,7 +120,7 @@ test('up == 0 for 1m: pending, firing, ALERTS, /api/v1/alerts, real Alertmanager
   });
   t.after(() => rules.stop());
   await rules.applyConfig(cfg);
-  const app = createHttpServer({ logger });
+  const app = createHttpServer({ logger, bodyLimit: 1 << 20 });
   registerRulesApiRoutes(app, { rules });
   t.after(() => app.close());
 
