@@ -46,6 +46,20 @@ const OTHER_SD = [
   'ionos', 'kubernetes', 'kuma', 'lightsail', 'linode', 'marathon', 'nerve', 'nomad', 'openstack', 'ovhcloud',
   'puppetdb', 'scaleway', 'serverset', 'triton', 'uyuni', 'vultr',
 ];
+/** Fields of the other SD mechanisms most used with Prometheus, so misspellings there are errors too. */
+const SD_FIELDS: Record<string, { type: string; fields: string[]; http: boolean }> = {
+  dns: { type: 'dns.SDConfig', fields: ['names', 'refresh_interval', 'type', 'port'], http: false },
+  http: { type: 'http.SDConfig', fields: ['refresh_interval', 'url'], http: true },
+  consul: {
+    type: 'consul.SDConfig',
+    fields: ['server', 'token', 'datacenter', 'namespace', 'partition', 'tag_separator', 'scheme', 'username', 'password', 'allow_stale', 'refresh_interval', 'services', 'tags', 'node_meta'],
+    http: true,
+  },
+  ec2: { type: 'aws.EC2SDConfig', fields: ['endpoint', 'region', 'access_key', 'secret_key', 'profile', 'role_arn', 'refresh_interval', 'port', 'filters'], http: true },
+  lightsail: { type: 'aws.LightsailSDConfig', fields: ['endpoint', 'region', 'access_key', 'secret_key', 'profile', 'role_arn', 'refresh_interval', 'port'], http: true },
+  docker: { type: 'moby.DockerSDConfig', fields: ['host', 'port', 'filters', 'host_networking_host', 'refresh_interval'], http: true },
+  dockerswarm: { type: 'moby.DockerSwarmSDConfig', fields: ['host', 'role', 'port', 'filters', 'refresh_interval'], http: true },
+};
 const KUBERNETES_ROLES = new Set(['pod', 'service', 'endpoints', 'endpointslice', 'node', 'ingress']);
 
 const RULE_PATH_RE = /^[^*]*(\*[^/]*)?$/;
@@ -296,7 +310,9 @@ class Parser {
         const items = r.list(v, field, `*${name}.SDConfig`);
         for (const n of items) {
           if (!n) r.fail(v, field, `empty or null section in ${field}`);
+          const known = SD_FIELDS[name];
           if (name === 'kubernetes') this.checkKubernetesSd(n);
+          else if (known) this.checkSdFields(n, field, known);
           else r.entries(n, field, `${name}.SDConfig`);
         }
         target.otherSdConfigs ??= {};
@@ -304,6 +320,15 @@ class Parser {
       };
     }
     return handlers;
+  }
+
+  private checkSdFields(node: Node, field: string, known: { type: string; fields: string[]; http: boolean }): void {
+    const handlers: Record<string, FieldHandler> = {};
+    for (const f of known.fields) handlers[f] = () => undefined;
+    const holder: HTTPClientConfig = {};
+    if (known.http) Object.assign(handlers, this.httpClientHandlers(holder));
+    this.r.object(node, known.type, field, handlers);
+    if (known.http) this.validateHttpClient(node, holder);
   }
 
   private checkKubernetesSd(node: Node): void {

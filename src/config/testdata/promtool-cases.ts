@@ -1,6 +1,7 @@
 /**
  * Small prometheus.yml documents, valid and invalid, checked against the real promtool for the same verdict.
- * No kubernetes_sd_configs here: Debian builds Prometheus without it, so its promtool rejects them all.
+ * No kubernetes_sd_configs or consul_sd_configs here: Debian builds Prometheus without them, so its promtool
+ * rejects them all.
  */
 export const PROMTOOL_CASES: Record<string, string> = {
   valid_min: `scrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: ['x:1']\n`,
@@ -131,4 +132,10 @@ export const PROMTOOL_CASES: Record<string, string> = {
   tagged_str: `scrape_configs:\n  - job_name: !!str a\n`,
   dup_label: `global:\n  external_labels:\n    a: x\n    a: y\n`,
   dup_relabel_key: `scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: drop\n        action: keep\n`,
+  sd_dns_unknown_field: `scrape_configs:\n  - job_name: a\n    dns_sd_configs:\n      - names: [a]\n        bogus: 1\n`,
+  sd_dns_ok: `scrape_configs:\n  - job_name: a\n    dns_sd_configs:\n      - names: [_prometheus._tcp.example.com]\n        type: SRV\n        refresh_interval: 30s\n`,
+  sd_http_ok: `scrape_configs:\n  - job_name: a\n    http_sd_configs:\n      - url: http://sd/targets\n        basic_auth: {username: u, password: p}\n`,
+  sd_http_typo: `scrape_configs:\n  - job_name: a\n    http_sd_configs:\n      - url: http://sd/targets\n        refresh_intervall: 1m\n`,
+  sd_ec2_ok: `scrape_configs:\n  - job_name: a\n    ec2_sd_configs:\n      - region: eu-west-1\n        port: 9100\n`,
+  sd_docker_ok: `scrape_configs:\n  - job_name: a\n    docker_sd_configs:\n      - host: unix:///var/run/docker.sock\n`,
 };
