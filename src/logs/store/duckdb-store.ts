@@ -203,6 +203,7 @@ class DuckLogStore implements LogStore {
         if (bytes > maxLine) {
           if (this.opts.lineTooLong === 'truncate') {
             e = { ...e, line: truncateUtf8(e.line, maxLine) };
+            result.truncated = (result.truncated ?? 0) + 1;
           } else {
             result.rejected.push({
               index: i,

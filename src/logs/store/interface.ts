@@ -14,6 +14,8 @@ export interface LogAppendResult {
   accepted: number;
   /** Refused entries with the index into the appended array and why. */
   rejected: { index: number; kind: LogRejectKind; message: string }[];
+  /** Accepted entries whose line was cut to the maximum line size (lineTooLong: 'truncate'). Optional: added later. */
+  truncated?: number;
 }
 
 /** A line filter the store can evaluate itself, so a search does not read what it need not. */
