@@ -13,6 +13,7 @@ import { registerLifecycleRoutes } from './lifecycle.js';
 import { registerUiRoutes } from './ui.js';
 import { loadConfigFile } from '../config/parse.js';
 import { defaultConfig } from '../config/default.js';
+import { renderConfigYaml } from '../config/render.js';
 import type { PrometheusConfig } from '../config/types.js';
 import { TSDB } from '../metrics/tsdb/db.js';
 import { TappedStorage } from '../metrics/storage/fanout.js';
@@ -27,6 +28,9 @@ import { registerSeriesRoutes } from '../metrics/api/series.js';
 import { registerStatusRoutes } from '../metrics/api/status.js';
 import { registerFederateRoutes } from '../metrics/api/federate.js';
 import { parseSeriesSelector } from '../metrics/api/selector.js';
+import { RuleManager } from '../alerting/rules/manager.js';
+import { Notifier } from '../alerting/notifier/notifier.js';
+import { registerRulesApiRoutes } from '../alerting/api/rules.js';
 
 export interface SextantOptions {
   /** A Prometheus configuration file; without one Sextant monitors itself and this host. */
@@ -54,6 +58,9 @@ export interface Sextant {
   readonly storage: TappedStorage;
   readonly scrape: ScrapeManager;
   readonly logger: Logger;
+  readonly rules: RuleManager;
+  /** Sends alerts to configured Alertmanagers; the built-in Alertmanager registers with addLocalSink. */
+  readonly notifier: Notifier;
   config(): PrometheusConfig;
   reload(): Promise<void>;
   stop(): Promise<void>;
@@ -88,6 +95,9 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     timeoutMs: opts.queryTimeoutMs,
     logger: logger.child({ component: 'promql' }),
   });
+  const notifier = new Notifier({ logger: logger.child({ component: 'notifier' }) });
+  // Created once the listen address (the external URL in alert links) is known.
+  let rules: RuleManager | undefined;
 
   let current: PrometheusConfig | undefined;
   let lastReload = { success: true, time: new Date() };
@@ -118,7 +128,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     parseSelector: parseSeriesSelector,
     storage,
     scrape,
-    configYaml: () => current?.original ?? '',
+    // The effective configuration with secrets replaced, as Prometheus shows it; never the raw file.
+    configYaml: () => (current ? renderConfigYaml(current) : ''),
     flags,
     startTime,
     reloadStatus: () => lastReload,
@@ -129,6 +140,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     parseSelector: parseSeriesSelector,
     lookbackDeltaMs: opts.lookbackDeltaMs,
   });
+  registerRulesApiRoutes(app, { rules: { groups: () => rules?.groups() ?? [] }, alertmanagers: () => notifier.alertmanagers() });
   registerUiRoutes(app, { distDir: uiDistDir() });
 
   await app.listen({ host, port: Number(portText) });
@@ -136,6 +148,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   const port = typeof addr === 'object' && addr ? addr.port : Number(portText);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const selfAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const ruleManager = new RuleManager({
+    storage,
+    engine,
+    notify: (alerts) => notifier.send(alerts),
+    externalLabels: () => current?.global.externalLabels ?? {},
+    externalUrl: url,
+    logger: logger.child({ component: 'rules' }),
+  });
+  rules = ruleManager;
 
   async function loadConfig(): Promise<PrometheusConfig> {
     if (opts.configFile) return loadConfigFile(opts.configFile);
@@ -150,6 +171,9 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   }
 
   async function apply(cfg: PrometheusConfig): Promise<void> {
+    // Rules first: a rule file that fails validation rejects the reload before anything else changes.
+    await ruleManager.applyConfig(cfg);
+    notifier.applyConfig(cfg);
     await scrape.applyConfig(cfg);
     await remoteWrite.applyConfig(cfg);
     if (cfg.remoteWrite.length > 0 && !unsubscribe) unsubscribe = storage.subscribe((batch) => remoteWrite.onCommit(batch));
@@ -177,6 +201,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   try {
     await reload();
   } catch (err) {
+    await ruleManager.stop();
+    notifier.stop();
     await app.close();
     await tsdb.close();
     throw err;
@@ -190,11 +216,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     storage,
     scrape,
     logger,
+    rules: ruleManager,
+    notifier,
     config: () => current as PrometheusConfig,
     reload,
     stop: async () => {
       ready = false;
       await scrape.stop();
+      await ruleManager.stop();
+      notifier.stop();
       await app.close();
       unsubscribe?.();
       await remoteWrite.stop();
