@@ -153,9 +153,12 @@ test('reload applies a new config and keeps the running one when the new one is 
   const dir = tempDir('reload');
   const file = join(dir, 'prometheus.yml');
   const host = new URL(sx.url).host;
-  writeFileSync(file, `scrape_configs:\n  - job_name: a\n    scrape_interval: 1s\n    static_configs: [{ targets: ['${host}'] }]\n`);
+  writeFileSync(file, `scrape_configs:\n  - job_name: a\n    scrape_interval: 1s\n    basic_auth: { username: u, password: hunter2 }\n    static_configs: [{ targets: ['${host}'] }]\n`);
   const srv = await startTestSextant({ configFile: file });
   try {
+    const shown = (await api<{ yaml: string }>(srv.url, '/api/v1/status/config')).body.data.yaml;
+    assert.match(shown, /password: <secret>/);
+    assert.doesNotMatch(shown, /hunter2/);
     const jobs = async () => (await api<{ activeTargets: { scrapePool: string }[] }>(srv.url, '/api/v1/targets')).body.data.activeTargets.map((t) => t.scrapePool).sort();
     assert.deepEqual(await jobs(), ['a']);
     writeFileSync(file, `scrape_configs:\n  - job_name: a\n    static_configs: [{ targets: ['${host}'] }]\n  - job_name: b\n    static_configs: [{ targets: ['${host}'] }]\n`);
