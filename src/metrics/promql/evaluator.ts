@@ -331,6 +331,7 @@ export class Evaluator {
       win = { rangeMs: src.rangeMs, offsetMs: src.offsetMs + this.start - src.timestampMs };
     }
     const keepName = name === 'last_over_time';
+    const hasScalars = others.some((o) => o !== undefined);
     const outSeries: StepSeries[] = [];
     let windowSamples = 0;
     for (const s of src.series) {
@@ -338,19 +339,29 @@ export class Evaluator {
       const values = new Float64Array(this.n);
       const present = new Uint8Array(this.n);
       let any = false;
-      this.forEachWindow(s, win, (i, lo, hi, ref) => {
-        if (hi <= lo) return;
+      // The window loop is inlined (no per-step closure): this is the innermost loop of most range queries.
+      const ts = s.timestamps;
+      const vals = s.values;
+      let lo = 0;
+      let hi = 0;
+      for (let i = 0; i < this.n; i++) {
+        const ref = (win.timestampMs ?? this.times[i]) - win.offsetMs;
+        const mint = ref - win.rangeMs;
+        while (lo < ts.length && ts[lo] < mint) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < ts.length && ts[hi] <= ref) hi++;
+        if (hi <= lo) continue;
         windowSamples += hi - lo;
         w.rangeEnd = ref;
-        w.rangeStart = ref - src.rangeMs;
+        w.rangeStart = mint;
         w.evalTime = this.times[i];
-        this.scalarArgs(others, i, w.scalars);
-        const r = fn(s.timestamps, s.values, lo, hi, w);
-        if (r === undefined) return;
+        if (hasScalars) this.scalarArgs(others, i, w.scalars);
+        const r = fn(ts, vals, lo, hi, w);
+        if (r === undefined) continue;
         values[i] = r;
         present[i] = 1;
         any = true;
-      });
+      }
       if (any) outSeries.push({ labels: keepName ? s.labels : dropMetricName(s.labels), values, present });
     }
     this.ctx.totalSamples += windowSamples;
