@@ -49,9 +49,10 @@ function tooltipPlugin(): uPlot.Plugin {
         row.className = 'graph-tooltip-row';
         const sw = document.createElement('span');
         sw.className = 'swatch';
-        sw.style.background = typeof s?.stroke === 'string' ? s.stroke : '';
+        // uPlot turns `stroke` into a function after init, so take the colour from the palette directly.
+        sw.style.background = colorFor(sIdx - 1);
         const val = document.createElement('strong');
-        val.textContent = String(v);
+        val.textContent = formatTooltipValue(v);
         row.append(sw, val);
         const name = document.createElement('div');
         name.className = 'graph-tooltip-name';
@@ -67,6 +68,12 @@ function tooltipPlugin(): uPlot.Plugin {
       },
     },
   };
+}
+
+/** Enough digits to compare values, not the full float noise (the Table tab has exact values). */
+function formatTooltipValue(v: number): string {
+  const abs = Math.abs(v);
+  return abs !== 0 && (abs >= 1e9 || abs < 1e-4) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
 }
 
 /** The series whose value at the cursor is vertically closest to the pointer. */
@@ -102,7 +109,7 @@ function buildOptions(data: AlignedSeries, width: number, height: number): Optio
   return {
     width,
     height,
-    cursor: { focus: { prox: 24 }, points: { size: 7 }, drag: { x: false, y: false } },
+    cursor: { y: false, focus: { prox: 24 }, points: { size: 7 }, drag: { x: false, y: false } },
     focus: { alpha: 0.35 },
     legend: { live: true, markers: { width: 3 } },
     scales: { x: { time: true } },
