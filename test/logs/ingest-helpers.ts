@@ -22,12 +22,14 @@ export async function startIngestServer(
   storeOpts: Partial<OpenLogStoreOptions> = {},
   deps: Partial<LogIngestDeps> = {},
   bodyLimit = 32 * 1024 * 1024,
+  setup?: (app: FastifyInstance) => void,
 ): Promise<IngestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
   const logger = pino({ level: 'silent' });
   const store = await openLogStore({ dir, ...storeOpts });
   const app = createHttpServer({ logger, bodyLimit });
   registerLogIngestRoutes(app, { store, logger, ...deps });
+  setup?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -156,21 +156,33 @@ function int64(x: Int64 | null | undefined): bigint {
 
 function anyToJs(v: AnyValue | null | undefined): unknown {
   if (!v) return null;
-  if (v.stringValue !== undefined && v.stringValue !== null) return v.stringValue;
-  if (v.boolValue !== undefined && v.boolValue !== null) return v.boolValue;
-  if (v.intValue !== undefined && v.intValue !== null) {
-    const n = int64(v.intValue);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+  // protobufjs keeps proto3 defaults on the prototype ("" for stringValue, ...): the set member of the oneof
+  // is the one own property (or the virtual `value` discriminator).
+  const which = (v as { value?: unknown }).value;
+  const key = typeof which === 'string' ? which : Object.keys(v).find((k) => k.endsWith('Value') && (v as Record<string, unknown>)[k] != null);
+  switch (key) {
+    case 'stringValue':
+      return v.stringValue ?? '';
+    case 'boolValue':
+      return v.boolValue ?? false;
+    case 'intValue': {
+      const n = int64(v.intValue);
+      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+    }
+    case 'doubleValue':
+      return v.doubleValue ?? 0;
+    case 'arrayValue':
+      return (v.arrayValue?.values ?? []).map(anyToJs);
+    case 'kvlistValue': {
+      const o: Record<string, unknown> = {};
+      for (const kv of v.kvlistValue?.values ?? []) if (kv.key !== undefined) o[kv.key] = anyToJs(kv.value);
+      return o;
+    }
+    case 'bytesValue':
+      return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue ?? []).toString('base64');
+    default:
+      return null;
   }
-  if (v.doubleValue !== undefined && v.doubleValue !== null) return v.doubleValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(anyToJs);
-  if (v.kvlistValue) {
-    const o: Record<string, unknown> = {};
-    for (const kv of v.kvlistValue.values ?? []) if (kv.key !== undefined) o[kv.key] = anyToJs(kv.value);
-    return o;
-  }
-  if (v.bytesValue !== undefined && v.bytesValue !== null) return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue).toString('base64');
-  return null;
 }
 
 function anyToString(v: AnyValue | null | undefined): string {
