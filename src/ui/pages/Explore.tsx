@@ -24,6 +24,8 @@ type Result =
   | { kind: 'graph'; series: AlignedSeries; stepSec: number; tookMs: number; warnings: string[]; resultType: string; data: QueryData }
   | { kind: 'table'; data: QueryData; tookMs: number; warnings: string[]; evalTimeSec: number };
 
+const MAX_GRAPH_SERIES = 1000;
+
 const EXAMPLES = ['up', 'rate(process_cpu_seconds_total[1m])', 'sum by (job) (scrape_samples_scraped)', 'scrape_duration_seconds'];
 
 export function ExplorePage() {
@@ -82,13 +84,19 @@ export function ExplorePage() {
       const end = Math.floor(endSec / stepSec) * stepSec;
       const start = end - Math.floor(rangeMs / 1000 / stepSec) * stepSec;
       apiPost<QueryData>('query_range', { query: state.expr, start: String(start), end: String(end), step: String(stepSec) }, ctl.signal)
-        .then(({ data, warnings }) => {
+        .then(({ data, warnings: serverWarnings }) => {
+          let warnings = serverWarnings;
           const tookMs = performance.now() - started;
           if (data.resultType !== 'matrix') {
             done({ kind: 'graph', series: { times: [], columns: [], names: [] }, stepSec, tookMs, warnings, resultType: data.resultType, data });
             return;
           }
-          done({ kind: 'graph', series: alignMatrix(data.result, start, end, stepSec), stepSec, tookMs, warnings, resultType: data.resultType, data });
+          // Thousands of lines are unreadable and slow to draw; draw the first ones and say so.
+          const drawn = data.result.length > MAX_GRAPH_SERIES ? data.result.slice(0, MAX_GRAPH_SERIES) : data.result;
+          if (drawn.length < data.result.length) {
+            warnings = [...warnings, `Showing ${MAX_GRAPH_SERIES} of ${data.result.length} series — aggregate or filter the query to see them all.`];
+          }
+          done({ kind: 'graph', series: alignMatrix(drawn, start, end, stepSec), stepSec, tookMs, warnings, resultType: data.resultType, data });
         })
         .catch(fail);
     } else {
@@ -154,21 +162,7 @@ export function ExplorePage() {
                   </button>
                 )}
               </div>
-              <label className="field step-field">
-                <span>Step</span>
-                <input
-                  type="number"
-                  min={1}
-                  inputMode="numeric"
-                  placeholder={`auto · ${autoStep}s`}
-                  value={state.stepSeconds ?? ''}
-                  aria-label="Step in seconds (empty for automatic)"
-                  onChange={(e) => {
-                    const v = Number(e.target.value);
-                    update({ stepSeconds: e.target.value === '' || !(v > 0) ? null : v, expr: draft.trim() }, true);
-                  }}
-                />
-              </label>
+              <StepInput value={state.stepSeconds} autoStep={autoStep} onChange={(stepSeconds) => update({ stepSeconds, expr: draft.trim() }, true)} />
             </>
           )}
           <EndTimePicker endMs={state.endMs} onChange={(endMs) => update({ endMs, expr: draft.trim() }, true)} />
@@ -202,6 +196,34 @@ export function ExplorePage() {
         />
       )}
     </div>
+  );
+}
+
+/** Step in seconds; applied on Enter or when leaving the field, not on every keystroke. */
+function StepInput({ value, autoStep, onChange }: { value: number | null; autoStep: number; onChange(v: number | null): void }) {
+  const [text, setText] = useState(value === null ? '' : String(value));
+  useEffect(() => setText(value === null ? '' : String(value)), [value]);
+  const commit = () => {
+    const v = Number(text);
+    const next = text.trim() === '' || !(v > 0) ? null : v;
+    if (next !== value) onChange(next);
+    else setText(value === null ? '' : String(value));
+  };
+  return (
+    <label className="field step-field">
+      <span>Step</span>
+      <input
+        type="number"
+        min={1}
+        inputMode="numeric"
+        placeholder={`auto · ${autoStep}s`}
+        value={text}
+        title="Seconds between points; empty for automatic (about 250 points across the range)"
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+    </label>
   );
 }
 
@@ -253,7 +275,8 @@ function ResultView({ result, expr, onExample }: { result: Result; expr: string;
     case 'error':
       return <ErrorState title="Query error" message={result.message} detail={result.errorType} />;
     case 'graph': {
-      const stats = <Stats items={[`${result.series.names.length} series`, `${Math.round(result.tookMs)} ms`, `step ${humanizeSeconds(result.stepSec)}`]} warnings={result.warnings} />;
+      const total = result.data.resultType === 'matrix' ? result.data.result.length : result.series.names.length;
+      const stats = <Stats items={[`${total} series`, `${Math.round(result.tookMs)} ms`, `step ${humanizeSeconds(result.stepSec)}`]} warnings={result.warnings} />;
       if (result.resultType !== 'matrix') {
         return (
           <>
