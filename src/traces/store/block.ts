@@ -1,0 +1,359 @@
+/**
+ * One immutable block of the trace store: a directory `blocks/<seq>/` holding
+ *
+ *   data.bin   every trace's spans as one record (JSON bytes, span-codec), records sorted by trace id
+ *   ids.bin    the sorted 16-byte trace ids                      -> binary search for trace-by-id
+ *   idx.bin    per trace: f64 offset, u32 length, u32 span count  (same order as ids.bin)
+ *   cols.bin   per span, rows sorted by (service, start): u32 trace index | u32 name id | u8 status+kind |
+ *              i64 start ns | f64 duration ns — each column contiguous, so a search reads only the row range
+ *              of the service it asks for, and inside it only the rows of its time range (binary search).
+ *   meta.json  time range, per-service row ranges, operations and max duration, name dictionary, tag values
+ *
+ * The directory is written as `<seq>.tmp`, every file fsync'ed, then renamed: a block is there whole or not.
+ */
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { syncDir } from '../../lib/wal/segment-log.js';
+import type { Span, SpanKind, StatusCode } from '../model.js';
+import { encodeSpans, decodeSpans } from './span-codec.js';
+
+export const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+export const STATUSES: readonly StatusCode[] = ['unset', 'ok', 'error'];
+
+export interface BlockService {
+  readonly name: string;
+  readonly rowStart: number;
+  readonly rowEnd: number;
+  readonly maxDurationNs: number;
+  /** [span name, kind] pairs. */
+  readonly ops: readonly [string, string][];
+}
+
+export interface BlockMeta {
+  readonly seq: number;
+  readonly minStartNs: string;
+  readonly maxEndNs: string;
+  readonly spans: number;
+  readonly traces: number;
+  readonly bytes: number;
+  /** WAL segments before this one are covered by blocks up to and including this one. */
+  readonly walCut: number;
+  readonly services: readonly BlockService[];
+  readonly names: readonly string[];
+  /** Attribute key -> a capped list of distinct values, per scope. */
+  readonly tags: { readonly resource: Record<string, string[]>; readonly span: Record<string, string[]> };
+}
+
+export interface Block {
+  readonly dir: string;
+  readonly meta: BlockMeta;
+  readonly minStart: bigint;
+  readonly maxEnd: bigint;
+  readonly ids: Buffer;
+  readonly idx: Buffer;
+  readonly nameIds: ReadonlyMap<string, number>;
+  deleted: boolean;
+}
+
+export const MAX_TAG_VALUES = 1000;
+const MAX_TAG_VALUE_LEN = 256;
+
+export function tagText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length <= MAX_TAG_VALUE_LEN ? v : undefined;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+/** Adds the attribute values of a span to capped per-key value sets. */
+export function collectTags(
+  s: Span,
+  into: { resource: Map<string, Set<string>>; span: Map<string, Set<string>> },
+): void {
+  add(into.resource, s.resource);
+  add(into.span, s.attributes);
+  function add(m: Map<string, Set<string>>, attrs: Record<string, unknown>): void {
+    for (const k in attrs) {
+      let set = m.get(k);
+      if (!set) m.set(k, (set = new Set()));
+      if (set.size >= MAX_TAG_VALUES) continue;
+      const t = tagText(attrs[k]);
+      if (t !== undefined) set.add(t);
+    }
+  }
+}
+
+export function flagsOf(s: Span): number {
+  return STATUSES.indexOf(s.status.code) | (KINDS.indexOf(s.kind) << 2);
+}
+
+function cols(n: number): { trace: number; name: number; flags: number; start: number; dur: number; total: number } {
+  const flagsLen = Math.ceil(n / 8) * 8;
+  return { trace: 0, name: 4 * n, flags: 8 * n, start: 8 * n + flagsLen, dur: 16 * n + flagsLen, total: 24 * n + flagsLen };
+}
+
+async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(path, data);
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Writes spans (any order, may hold duplicates) as block `seq` under `root`; returns it opened. */
+export async function writeBlock(root: string, seq: number, spans: readonly Span[], walCut: number): Promise<Block> {
+  const byTrace = new Map<string, Span[]>();
+  for (const s of spans) {
+    const l = byTrace.get(s.traceId);
+    if (l) l.push(s);
+    else byTrace.set(s.traceId, [s]);
+  }
+  const traceIds = [...byTrace.keys()].sort();
+  const ids = Buffer.alloc(traceIds.length * 16);
+  const idx = Buffer.alloc(traceIds.length * 16);
+  const traceIndex = new Map<string, number>();
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (let i = 0; i < traceIds.length; i++) {
+    const id = traceIds[i];
+    traceIndex.set(id, i);
+    ids.write(id, i * 16, 16, 'hex');
+    const list = byTrace.get(id)!;
+    const rec = encodeSpans(list);
+    chunks.push(rec);
+    idx.writeDoubleLE(offset, i * 16);
+    idx.writeUInt32LE(rec.length, i * 16 + 8);
+    idx.writeUInt32LE(list.length, i * 16 + 12);
+    offset += rec.length;
+    // Encoding is synchronous work; let requests through now and then.
+    if (i % 5000 === 4999) await yieldNow();
+  }
+
+  // Rows sorted by (service, start) so one service is one contiguous, time-ordered row range.
+  const order = spans.map((_, i) => i);
+  order.sort((a, b) => {
+    const sa = spans[a];
+    const sb = spans[b];
+    if (sa.serviceName !== sb.serviceName) return sa.serviceName < sb.serviceName ? -1 : 1;
+    return sa.startTimeUnixNano < sb.startTimeUnixNano ? -1 : sa.startTimeUnixNano > sb.startTimeUnixNano ? 1 : 0;
+  });
+  const n = spans.length;
+  const layout = cols(n);
+  const colBuf = Buffer.alloc(layout.total);
+  const names = new Map<string, number>();
+  const services: BlockService[] = [];
+  const tagSets = { resource: new Map<string, Set<string>>(), span: new Map<string, Set<string>>() };
+  let cur: { name: string; rowStart: number; maxDur: number; ops: Map<string, string> } | undefined;
+  let minStart = n > 0 ? spans[0].startTimeUnixNano : 0n;
+  let maxEnd = n > 0 ? spans[0].endTimeUnixNano : 0n;
+  for (let r = 0; r < n; r++) {
+    const s = spans[order[r]];
+    if (!cur || cur.name !== s.serviceName) {
+      if (cur) services.push({ name: cur.name, rowStart: cur.rowStart, rowEnd: r, maxDurationNs: cur.maxDur, ops: [...cur.ops] });
+      cur = { name: s.serviceName, rowStart: r, maxDur: 0, ops: new Map() };
+    }
+    let nameId = names.get(s.name);
+    if (nameId === undefined) names.set(s.name, (nameId = names.size));
+    if (!cur.ops.has(s.name)) cur.ops.set(s.name, s.kind);
+    const dur = Number(s.endTimeUnixNano - s.startTimeUnixNano);
+    if (dur > cur.maxDur) cur.maxDur = dur;
+    if (s.startTimeUnixNano < minStart) minStart = s.startTimeUnixNano;
+    if (s.endTimeUnixNano > maxEnd) maxEnd = s.endTimeUnixNano;
+    colBuf.writeUInt32LE(traceIndex.get(s.traceId)!, layout.trace + 4 * r);
+    colBuf.writeUInt32LE(nameId, layout.name + 4 * r);
+    colBuf[layout.flags + r] = flagsOf(s);
+    colBuf.writeBigInt64LE(s.startTimeUnixNano, layout.start + 8 * r);
+    colBuf.writeDoubleLE(dur, layout.dur + 8 * r);
+    collectTags(s, tagSets);
+    if (r % 20000 === 19999) await yieldNow();
+  }
+  if (cur) services.push({ name: cur.name, rowStart: cur.rowStart, rowEnd: n, maxDurationNs: cur.maxDur, ops: [...cur.ops] });
+
+  const toRecord = (m: Map<string, Set<string>>): Record<string, string[]> => {
+    const o: Record<string, string[]> = {};
+    for (const [k, v] of m) o[k] = [...v];
+    return o;
+  };
+  const meta: BlockMeta = {
+    seq,
+    minStartNs: minStart.toString(),
+    maxEndNs: maxEnd.toString(),
+    spans: n,
+    traces: traceIds.length,
+    bytes: offset + ids.length + idx.length + colBuf.length,
+    walCut,
+    services,
+    names: [...names.keys()],
+    tags: { resource: toRecord(tagSets.resource), span: toRecord(tagSets.span) },
+  };
+
+  const final = join(root, blockName(seq));
+  const tmp = `${final}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const dataFh = await open(join(tmp, 'data.bin'), 'w');
+  try {
+    // Write in slices so one huge Buffer.concat is never needed.
+    for (let i = 0; i < chunks.length; i += 1024) await dataFh.writev(chunks.slice(i, i + 1024));
+    await dataFh.sync();
+  } finally {
+    await dataFh.close();
+  }
+  await writeSynced(join(tmp, 'ids.bin'), ids);
+  await writeSynced(join(tmp, 'idx.bin'), idx);
+  await writeSynced(join(tmp, 'cols.bin'), colBuf);
+  await writeSynced(join(tmp, 'meta.json'), JSON.stringify(meta));
+  await syncDir(tmp);
+  await rename(tmp, final);
+  await syncDir(root);
+  return makeBlock(final, meta, ids, idx);
+}
+
+export function blockName(seq: number): string {
+  return String(seq).padStart(8, '0');
+}
+
+function makeBlock(dir: string, meta: BlockMeta, ids: Buffer, idx: Buffer): Block {
+  return {
+    dir,
+    meta,
+    minStart: BigInt(meta.minStartNs),
+    maxEnd: BigInt(meta.maxEndNs),
+    ids,
+    idx,
+    nameIds: new Map(meta.names.map((n, i) => [n, i])),
+    deleted: false,
+  };
+}
+
+export async function openBlock(dir: string): Promise<Block> {
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as BlockMeta;
+  const ids = await readFile(join(dir, 'ids.bin'));
+  const idx = await readFile(join(dir, 'idx.bin'));
+  if (ids.length !== meta.traces * 16 || idx.length !== meta.traces * 16) throw new Error(`block ${dir}: index size mismatch`);
+  return makeBlock(dir, meta, ids, idx);
+}
+
+/** Index of the trace in the block, or -1. */
+export function findTrace(b: Block, id: Buffer): number {
+  let lo = 0;
+  let hi = b.meta.traces - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = b.ids.compare(id, 0, 16, mid * 16, mid * 16 + 16);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+export function traceIdAt(b: Block, i: number): string {
+  return b.ids.toString('hex', i * 16, i * 16 + 16);
+}
+
+/** Reads the spans of trace number `i` of the block. */
+export async function readTrace(b: Block, i: number): Promise<Span[]> {
+  const off = b.idx.readDoubleLE(i * 16);
+  const len = b.idx.readUInt32LE(i * 16 + 8);
+  const fh = await open(join(b.dir, 'data.bin'), 'r');
+  try {
+    return decodeSpans(await readAt(fh, off, len));
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface ColumnFilter {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly serviceName?: string;
+  readonly spanName?: string;
+  readonly status?: StatusCode;
+  readonly minDurationNs?: number;
+  readonly maxDurationNs?: number;
+}
+
+/**
+ * The trace indexes (with the latest matching span start) of spans that pass the column filter. Reads only
+ * the row ranges of the asked service, narrowed to the time range by binary search on the start column.
+ */
+export async function scanBlock(b: Block, f: ColumnFilter, out: Map<string, bigint>): Promise<void> {
+  if (b.maxEnd < f.start || b.minStart > f.end) return;
+  let nameId = -1;
+  if (f.spanName !== undefined) {
+    const id = b.nameIds.get(f.spanName);
+    if (id === undefined) return;
+    nameId = id;
+  }
+  const services = b.meta.services.filter(
+    (s) =>
+      (f.serviceName === undefined || s.name === f.serviceName) &&
+      (f.minDurationNs === undefined || s.maxDurationNs >= f.minDurationNs),
+  );
+  if (services.length === 0) return;
+  const status = f.status === undefined ? -1 : STATUSES.indexOf(f.status);
+  const layout = cols(b.meta.spans);
+  const fh = await open(join(b.dir, 'cols.bin'), 'r');
+  try {
+    for (const svc of services) {
+      const n = svc.rowEnd - svc.rowStart;
+      const starts = n > 0 ? await readAt(fh, layout.start + 8 * svc.rowStart, n * 8) : Buffer.alloc(0);
+      const lo = lowerBound(starts, n, f.start);
+      const hi = lowerBound(starts, n, f.end + 1n);
+      if (hi <= lo) continue;
+      const m = hi - lo;
+      const r0 = svc.rowStart + lo;
+      const [trace, names, flags, durs] = await Promise.all([
+        readAt(fh, layout.trace + 4 * r0, 4 * m),
+        nameId >= 0 ? readAt(fh, layout.name + 4 * r0, 4 * m) : Promise.resolve(undefined),
+        status >= 0 ? readAt(fh, layout.flags + r0, m) : Promise.resolve(undefined),
+        f.minDurationNs !== undefined || f.maxDurationNs !== undefined
+          ? readAt(fh, layout.dur + 8 * r0, 8 * m)
+          : Promise.resolve(undefined),
+      ]);
+      for (let j = 0; j < m; j++) {
+        if (names && names.readUInt32LE(4 * j) !== nameId) continue;
+        if (flags && (flags[j] & 3) !== status) continue;
+        if (durs) {
+          const d = durs.readDoubleLE(8 * j);
+          if (f.minDurationNs !== undefined && d < f.minDurationNs) continue;
+          if (f.maxDurationNs !== undefined && d > f.maxDurationNs) continue;
+        }
+        const id = traceIdAt(b, trace.readUInt32LE(4 * j));
+        const st = starts.readBigInt64LE(8 * (lo + j));
+        const prev = out.get(id);
+        if (prev === undefined || st > prev) out.set(id, st);
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readAt(fh: Awaited<ReturnType<typeof open>>, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw new Error('short read in block column file');
+    got += bytesRead;
+  }
+  return buf;
+}
+
+function lowerBound(starts: Buffer, n: number, t: bigint): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts.readBigInt64LE(mid * 8) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export { decodeSpans };

@@ -1,0 +1,416 @@
+/**
+ * The embedded trace store.
+ *
+ *   append → validate ids → head (in memory, queryable) → WAL (SegmentLog, fdatasync) → resolve
+ *   head ≥ maxHeadSpans or older than maxHeadAgeMs → immutable block (block.ts), then the WAL before it is cut
+ *   blocks whose newest span ended before now - retentionTimeMs, or the oldest while over retentionSizeBytes,
+ *   are deleted whole
+ *
+ * Trace by id: the head's map, then a binary search in every block's sorted id file (all in memory, 32 bytes
+ * per trace), then one positional read per block holding the trace. Search: the column pre-filter of each block
+ * (service row range → time range → name/status/duration), then the whole candidate traces are read and
+ * checked span by span (attribute conditions), newest first, until `limit` traces matched.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SegmentLog } from '../../lib/wal/segment-log.js';
+import type { Span } from '../model.js';
+import type { SpanAppendResult, TraceSearchParams, TraceStore, TraceSummary } from './interface.js';
+import {
+  blockName,
+  collectTags,
+  findTrace,
+  openBlock,
+  readTrace,
+  scanBlock,
+  writeBlock,
+  type Block,
+} from './block.js';
+import { decodeSpans, encodeSpans } from './span-codec.js';
+import { matchSpan, summarize } from './span-match.js';
+
+export interface TraceStoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface OpenTraceStoreOptions {
+  dir: string;
+  /** Blocks whose newest span ended longer ago than this are deleted. 0 or absent: keep forever. */
+  retentionTimeMs?: number;
+  /** The oldest blocks are deleted while blocks + WAL are larger than this. 0 or absent: no limit. */
+  retentionSizeBytes?: number;
+  logger?: TraceStoreLogger;
+  now?: () => number;
+  /** The head becomes a block at this many spans (default 200,000)... */
+  maxHeadSpans?: number;
+  /** ...or at this age (default 5 min), so the WAL stays short. */
+  maxHeadAgeMs?: number;
+  /** How often the age and retention checks run (default 10 s; 0 disables the timer, tests call maintain()). */
+  maintenanceIntervalMs?: number;
+}
+
+export interface EmbeddedTraceStore extends TraceStore {
+  /** Flushes the head to a block now (tests, shutdown, benchmarks). */
+  flush(): Promise<void>;
+  /** Runs the age check and retention now. */
+  maintain(): Promise<void>;
+  stats(): { blocks: number; headSpans: number; blockSpans: number; bytes: number };
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const ZERO32 = '0'.repeat(32);
+const ZERO16 = '0'.repeat(16);
+const NS_PER_MS = 1_000_000n;
+
+/** Why a span cannot be stored, or undefined. */
+export function invalidSpanReason(s: Span): string | undefined {
+  if (!HEX32.test(s.traceId) || s.traceId === ZERO32) return 'invalid trace id';
+  if (!HEX16.test(s.spanId) || s.spanId === ZERO16) return 'invalid span id';
+  if (s.parentSpanId !== undefined && s.parentSpanId !== '' && !HEX16.test(s.parentSpanId)) return 'invalid parent span id';
+  if (s.endTimeUnixNano < s.startTimeUnixNano) return 'end time before start time';
+  return undefined;
+}
+
+class Head {
+  readonly spans: Span[] = [];
+  readonly traces = new Map<string, Span[]>();
+  constructor(readonly createdAt: number) {}
+  add(s: Span): void {
+    this.spans.push(s);
+    const l = this.traces.get(s.traceId);
+    if (l) l.push(s);
+    else this.traces.set(s.traceId, [s]);
+  }
+}
+
+export async function openTraceStore(opts: OpenTraceStoreOptions): Promise<EmbeddedTraceStore> {
+  return EmbeddedStore.open(opts);
+}
+
+class EmbeddedStore implements EmbeddedTraceStore {
+  private head: Head;
+  private flushingHead: Head | undefined;
+  private blocks: Block[] = [];
+  private nextSeq = 0;
+  private flushChain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly serviceOps = new Map<string, Map<string, string>>();
+  private readonly tags = { resource: new Map<string, Set<string>>(), span: new Map<string, Set<string>>() };
+
+  private constructor(
+    private readonly opts: OpenTraceStoreOptions,
+    private readonly wal: SegmentLog,
+    private readonly blockDir: string,
+    private readonly now: () => number,
+  ) {
+    this.head = new Head(now());
+  }
+
+  static async open(opts: OpenTraceStoreOptions): Promise<EmbeddedStore> {
+    const now = opts.now ?? Date.now;
+    const blockDir = join(opts.dir, 'blocks');
+    await mkdir(blockDir, { recursive: true });
+    const wal = await SegmentLog.open(join(opts.dir, 'wal'), { segmentSize: 64 * 1024 * 1024, logger: opts.logger });
+    const store = new EmbeddedStore(opts, wal, blockDir, now);
+    let walCut = 0;
+    for (const name of (await readdir(blockDir)).sort()) {
+      const path = join(blockDir, name);
+      if (!/^\d{8}$/.test(name)) {
+        // An interrupted block write: its spans are still in the WAL.
+        await rm(path, { recursive: true, force: true });
+        continue;
+      }
+      try {
+        const b = await openBlock(path);
+        store.blocks.push(b);
+        walCut = Math.max(walCut, b.meta.walCut);
+        store.nextSeq = Math.max(store.nextSeq, b.meta.seq + 1);
+        store.indexBlock(b);
+      } catch (e) {
+        opts.logger?.error({ block: path, err: String(e) }, 'trace store: unreadable block; skipping it');
+      }
+    }
+    let replayed = 0;
+    await wal.replay((rec) => {
+      try {
+        for (const s of decodeSpans(rec)) {
+          store.addToHead(s);
+          replayed++;
+        }
+      } catch (e) {
+        opts.logger?.warn({ err: String(e) }, 'trace store: undecodable WAL record; skipping it');
+      }
+    }, walCut);
+    if (walCut > 0) await wal.truncateBefore(walCut);
+    if (replayed > 0) opts.logger?.info({ spans: replayed, blocks: store.blocks.length }, 'trace store: WAL replayed');
+    const every = opts.maintenanceIntervalMs ?? 10_000;
+    if (every > 0) {
+      store.timer = setInterval(() => void store.maintain().catch(() => undefined), every);
+      store.timer.unref();
+    }
+    return store;
+  }
+
+  private indexBlock(b: Block): void {
+    for (const svc of b.meta.services) {
+      let ops = this.serviceOps.get(svc.name);
+      if (!ops) this.serviceOps.set(svc.name, (ops = new Map()));
+      for (const [n, k] of svc.ops) if (!ops.has(n)) ops.set(n, k);
+    }
+    for (const scope of ['resource', 'span'] as const) {
+      for (const [k, vals] of Object.entries(b.meta.tags[scope])) {
+        let set = this.tags[scope].get(k);
+        if (!set) this.tags[scope].set(k, (set = new Set()));
+        for (const v of vals) if (set.size < 1000) set.add(v);
+      }
+    }
+  }
+
+  private addToHead(s: Span): void {
+    this.head.add(s);
+    let ops = this.serviceOps.get(s.serviceName);
+    if (!ops) this.serviceOps.set(s.serviceName, (ops = new Map()));
+    if (!ops.has(s.name)) ops.set(s.name, s.kind);
+    collectTags(s, this.tags);
+  }
+
+  async append(spans: readonly Span[]): Promise<SpanAppendResult> {
+    if (this.closed) throw new Error('trace store is closed');
+    const rejected: { index: number; reason: string }[] = [];
+    const ok: Span[] = [];
+    for (let i = 0; i < spans.length; i++) {
+      const why = invalidSpanReason(spans[i]);
+      if (why) rejected.push({ index: i, reason: why });
+      else ok.push(spans[i]);
+    }
+    if (ok.length === 0) return { accepted: 0, rejected };
+    // Into the head in the same tick as the WAL append is queued: a head swap (flush) then always sees each
+    // span's record in the segments it keeps or in later ones, never in ones it deletes.
+    const record = encodeSpans(ok);
+    for (const s of ok) this.addToHead(s);
+    await this.wal.append([record]);
+    if (this.head.spans.length >= (this.opts.maxHeadSpans ?? 200_000)) void this.flush().catch(() => undefined);
+    return { accepted: ok.length, rejected };
+  }
+
+  flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.flushNow());
+    this.flushChain = run.catch((e: unknown) => {
+      this.opts.logger?.error({ err: String(e) }, 'trace store: block write failed; spans stay in the WAL');
+    });
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    const head = this.head;
+    if (head.spans.length === 0) return;
+    this.head = new Head(this.now());
+    this.flushingHead = head;
+    // Called in the same tick as the swap: every span of the new head is written at or after the cut.
+    const cut = await this.wal.cut();
+    const seq = this.nextSeq++;
+    try {
+      const b = await writeBlock(this.blockDir, seq, head.spans, cut);
+      this.blocks.push(b);
+    } catch (e) {
+      // Keep the spans queryable: merge them back into the current head (the WAL still holds them).
+      for (const s of head.spans) this.head.add(s);
+      throw e;
+    } finally {
+      this.flushingHead = undefined;
+    }
+    await this.wal.truncateBefore(cut);
+  }
+
+  async maintain(): Promise<void> {
+    if (this.closed) return;
+    const age = this.opts.maxHeadAgeMs ?? 5 * 60_000;
+    if (this.head.spans.length > 0 && this.now() - this.head.createdAt >= age) await this.flush();
+    await this.applyRetention();
+  }
+
+  private async applyRetention(): Promise<void> {
+    const doomed = new Set<Block>();
+    const rt = this.opts.retentionTimeMs ?? 0;
+    if (rt > 0) {
+      const cutoff = BigInt(this.now() - rt) * NS_PER_MS;
+      for (const b of this.blocks) if (b.maxEnd < cutoff) doomed.add(b);
+    }
+    const rs = this.opts.retentionSizeBytes ?? 0;
+    if (rs > 0) {
+      let size = this.wal.sizeBytes();
+      for (const b of this.blocks) if (!doomed.has(b)) size += b.meta.bytes;
+      for (const b of [...this.blocks].sort((a, c) => (a.maxEnd < c.maxEnd ? -1 : 1))) {
+        if (size <= rs) break;
+        if (doomed.has(b)) continue;
+        doomed.add(b);
+        size -= b.meta.bytes;
+      }
+    }
+    if (doomed.size === 0) return;
+    this.blocks = this.blocks.filter((b) => !doomed.has(b));
+    for (const b of doomed) {
+      b.deleted = true;
+      this.opts.logger?.info({ block: blockName(b.meta.seq), spans: b.meta.spans }, 'trace store: retention deleted block');
+      await rm(b.dir, { recursive: true, force: true });
+    }
+    this.rebuildCatalog();
+  }
+
+  private rebuildCatalog(): void {
+    this.serviceOps.clear();
+    this.tags.resource.clear();
+    this.tags.span.clear();
+    for (const b of this.blocks) this.indexBlock(b);
+    for (const h of [this.flushingHead, this.head]) if (h) for (const s of h.spans) collectTagsAndOps(this, s);
+    function collectTagsAndOps(self: EmbeddedStore, s: Span): void {
+      let ops = self.serviceOps.get(s.serviceName);
+      if (!ops) self.serviceOps.set(s.serviceName, (ops = new Map()));
+      if (!ops.has(s.name)) ops.set(s.name, s.kind);
+      collectTags(s, self.tags);
+    }
+  }
+
+  async getTrace(traceId: string, start?: bigint, end?: bigint): Promise<Span[] | undefined> {
+    const id = traceId.toLowerCase().padStart(32, '0');
+    if (!HEX32.test(id)) return undefined;
+    const key = Buffer.from(id, 'hex');
+    const found: Span[] = [];
+    for (const h of [this.head, this.flushingHead]) {
+      const l = h?.traces.get(id);
+      if (l) found.push(...l);
+    }
+    // A block can hold spans of the trace only if its time range overlaps the hint (spans may arrive late,
+    // so the hint is widened by an hour either side).
+    const slack = 3_600_000n * NS_PER_MS;
+    const reads: Promise<Span[]>[] = [];
+    for (const b of this.blocks) {
+      if (start !== undefined && b.maxEnd < start - slack) continue;
+      if (end !== undefined && b.minStart > end + slack) continue;
+      const i = findTrace(b, key);
+      if (i >= 0) reads.push(readTrace(b, i).catch(() => []));
+    }
+    for (const l of await Promise.all(reads)) found.push(...l);
+    if (found.length === 0) return undefined;
+    // Replay after a crash mid-flush can store a span twice; keep the first copy.
+    const seen = new Set<string>();
+    const out: Span[] = [];
+    for (const s of found) {
+      if (seen.has(s.spanId)) continue;
+      seen.add(s.spanId);
+      out.push(s);
+    }
+    out.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+    return out;
+  }
+
+  async search(p: TraceSearchParams): Promise<TraceSummary[]> {
+    const candidates = new Map<string, bigint>();
+    for (const h of [this.head, this.flushingHead]) {
+      if (!h) continue;
+      let n = 0;
+      for (const s of h.spans) {
+        if (matchSpan(s, { ...p, conditions: undefined })) {
+          const prev = candidates.get(s.traceId);
+          if (prev === undefined || s.startTimeUnixNano > prev) candidates.set(s.traceId, s.startTimeUnixNano);
+        }
+        if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    }
+    const filter = {
+      start: p.start,
+      end: p.end,
+      serviceName: p.serviceName,
+      spanName: p.spanName,
+      status: p.status,
+      minDurationNs: p.minDurationNs !== undefined ? Number(p.minDurationNs) : undefined,
+      maxDurationNs: p.maxDurationNs !== undefined ? Number(p.maxDurationNs) : undefined,
+    };
+    for (const b of [...this.blocks].reverse()) {
+      p.signal?.throwIfAborted();
+      await scanBlock(b, filter, candidates).catch((e: unknown) => {
+        if (!b.deleted) throw e;
+      });
+    }
+    const ordered = [...candidates].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0));
+    const out: TraceSummary[] = [];
+    const BATCH = 32;
+    for (let i = 0; i < ordered.length && out.length < p.limit; i += BATCH) {
+      p.signal?.throwIfAborted();
+      const batch = ordered.slice(i, i + BATCH);
+      const traces = await Promise.all(batch.map(([id]) => this.getTrace(id)));
+      for (let j = 0; j < batch.length && out.length < p.limit; j++) {
+        const spans = traces[j];
+        if (!spans) continue;
+        const sum = summarize(batch[j][0], spans, p);
+        if (sum) out.push(sum);
+      }
+    }
+    return out;
+  }
+
+  async services(): Promise<string[]> {
+    return [...this.serviceOps.keys()].sort();
+  }
+
+  async operations(service: string): Promise<{ name: string; kind: string }[]> {
+    const ops = this.serviceOps.get(service);
+    if (!ops) return [];
+    return [...ops].map(([name, kind]) => ({ name, kind })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async tagNames(scope?: 'resource' | 'span' | 'intrinsic'): Promise<string[]> {
+    if (scope === 'intrinsic') return ['duration', 'kind', 'name', 'status', 'statusMessage'];
+    const names = new Set<string>();
+    if (scope !== 'span') for (const k of this.tags.resource.keys()) names.add(k);
+    if (scope !== 'resource') for (const k of this.tags.span.keys()) names.add(k);
+    return [...names].sort();
+  }
+
+  async tagValues(name: string): Promise<string[]> {
+    const vals = new Set<string>();
+    const add = (set: Set<string> | undefined): void => {
+      if (set) for (const v of set) vals.add(v);
+    };
+    switch (name) {
+      case 'name':
+        for (const ops of this.serviceOps.values()) for (const n of ops.keys()) vals.add(n);
+        break;
+      case 'status':
+        return ['error', 'ok', 'unset'];
+      case 'kind':
+        return ['client', 'consumer', 'internal', 'producer', 'server', 'unspecified'];
+      default:
+        if (name.startsWith('resource.')) add(this.tags.resource.get(name.slice(9)));
+        else if (name.startsWith('span.')) add(this.tags.span.get(name.slice(5)));
+        else {
+          const k = name.startsWith('.') ? name.slice(1) : name;
+          add(this.tags.resource.get(k));
+          add(this.tags.span.get(k));
+        }
+    }
+    return [...vals].sort();
+  }
+
+  stats(): { blocks: number; headSpans: number; blockSpans: number; bytes: number } {
+    let blockSpans = 0;
+    let bytes = this.wal.sizeBytes();
+    for (const b of this.blocks) {
+      blockSpans += b.meta.spans;
+      bytes += b.meta.bytes;
+    }
+    return { blocks: this.blocks.length, headSpans: this.head.spans.length, blockSpans, bytes };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flushChain;
+    await this.wal.close();
+  }
+}
