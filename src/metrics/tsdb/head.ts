@@ -157,6 +157,13 @@ export class PairEntry {
   }
 }
 
+/** The values of one label name; carries the canonical name string so each name is stored once. */
+class ValueMap extends Map<string, PairEntry> {
+  constructor(readonly name: string) {
+    super();
+  }
+}
+
 export interface SeriesSamples {
   labels: Labels;
   ts: Float64Array;
@@ -206,10 +213,8 @@ export class Head implements PostingsIndex {
   readonly byRef: (MemSeries | undefined)[] = [];
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   /** label name → value → the shared Label object and its postings. */
-  private readonly index = new Map<string, Map<string, PairEntry>>();
+  private readonly index = new Map<string, ValueMap>();
   private readonly all: number[] = [];
-  /** Canonical label-name strings, so each name is stored once however many pairs use it. */
-  private readonly names = new Map<string, string>();
   nextRef = 1;
   numSeries = 0;
   /** Time range of in-order head data. */
@@ -253,21 +258,17 @@ export class Head implements PostingsIndex {
    * `copy` detaches new strings from whatever they were sliced from (see ownString).
    */
   private pair(name: string, value: string, copy: boolean): PairEntry {
-    let canonical = this.names.get(name);
-    if (canonical === undefined) {
-      canonical = copy ? ownString(name) : name;
-      this.names.set(canonical, canonical);
-    }
-    let vals = this.index.get(canonical);
+    let vals = this.index.get(name);
     if (vals === undefined) {
-      vals = new Map();
+      const canonical = copy ? ownString(name) : name;
+      vals = new ValueMap(canonical);
       this.index.set(canonical, vals);
     }
     let e = vals.get(value);
     if (e === undefined) {
       // The Map key must be the owned copy too, or the key itself pins the original.
       const owned = copy ? ownString(value) : value;
-      e = new PairEntry({ name: canonical, value: owned });
+      e = new PairEntry({ name: vals.name, value: owned });
       vals.set(owned, e);
     }
     return e;
@@ -291,11 +292,12 @@ export class Head implements PostingsIndex {
   }
 
   /** Recreates a series from the WAL with its original ref. */
-  createWithRef(ref: number, names: string[], values: string[]): MemSeries {
+  createWithRef(ref: number, names: readonly string[], values: readonly string[], n = names.length): MemSeries {
+    if (!(ref > 0 && ref <= 0x7fffffff)) throw new RangeError(`invalid series ref ${ref}`);
     const existing = this.byRef[ref];
     if (existing) return existing;
-    const ls = new Array<Label>(names.length);
-    for (let i = 0; i < names.length; i++) ls[i] = this.pair(names[i], values[i], false).label;
+    const ls = new Array<Label>(n);
+    for (let i = 0; i < n; i++) ls[i] = this.pair(names[i], values[i], false).label;
     const hash = hashLabels(ls);
     const dup = this.lookup(ls, hash);
     if (dup) {
@@ -387,7 +389,7 @@ export class Head implements PostingsIndex {
   labelNamesAll(): string[] {
     return [...this.index.keys()];
   }
-  valuesMap(): Map<string, Map<string, PairEntry>> {
+  valuesMap(): ReadonlyMap<string, ReadonlyMap<string, PairEntry>> {
     return this.index;
   }
 

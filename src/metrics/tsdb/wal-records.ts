@@ -44,23 +44,27 @@ export function encodeSeries(w: ByteWriter, refs: readonly number[], labelSets: 
 export function decodeSeries(
   rec: Uint8Array,
   intern: (s: string) => string,
-  onSeries: (ref: number, names: string[], values: string[]) => void,
+  onSeries: (ref: number, names: string[], values: string[], n: number) => void,
 ): void {
   const r = new ByteReader(rec, 1);
   const nsym = r.uvarint();
   const syms = new Array<string>(nsym);
   for (let i = 0; i < nsym; i++) syms[i] = intern(r.str());
   const n = r.uvarint();
+  // Reused for every series of the record; onSeries must not keep them.
+  const names: string[] = [];
+  const values: string[] = [];
   for (let i = 0; i < n; i++) {
     const ref = r.uvarint();
     const nl = r.uvarint();
-    const names = new Array<string>(nl);
-    const values = new Array<string>(nl);
     for (let j = 0; j < nl; j++) {
-      names[j] = syms[r.uvarint()];
-      values[j] = syms[r.uvarint()];
+      const ni = r.uvarint();
+      const vi = r.uvarint();
+      if (ni >= nsym || vi >= nsym) throw new RangeError('bad symbol reference');
+      names[j] = syms[ni];
+      values[j] = syms[vi];
     }
-    onSeries(ref, names, values);
+    onSeries(ref, names, values, nl);
   }
 }
 

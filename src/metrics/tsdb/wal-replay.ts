@@ -35,7 +35,7 @@ export function applyRecord(head: Head, rec: Uint8Array): void {
       decodeSeries(
         rec,
         (s) => s,
-        (ref, names, values) => head.createWithRef(ref, names, values),
+        (ref, names, values, n) => head.createWithRef(ref, names, values, n),
       );
       break;
     case REC_SAMPLES: {
