@@ -1,0 +1,318 @@
+/**
+ * Loki's query HTTP API over the LogQL engine and the log store: query, query_range, labels, label values,
+ * series, index stats, tail (WebSocket), buildinfo. JSON shapes and error codes are Loki's (errors are
+ * plain-text bodies with 400 for bad queries), so Grafana's Loki data source works against Sextant.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { Logger } from 'pino';
+import type { Labels } from '../../model/labels.js';
+import { labelsKey, labelsToRecord } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import type { LogStore } from '../store/interface.js';
+import { formatSampleValue } from '../../metrics/promql/aggregate.js';
+import { LogQLEngine, LogQLExecError, type LogQLResult, type QueryStats, type ResultStream } from '../logql/engine.js';
+import { LogQLParseError, parseLogQL } from '../logql/parse.js';
+import { BadRequest, defaultStepMs, nowNs, parseDirection, parseLimit, parseLokiDurationMs, parseLokiTime } from './params.js';
+import { registerTailRoute } from './tail.js';
+
+export interface LokiQueryRouteDeps {
+  store: LogStore;
+  logger: Logger;
+  /** Clock (ms) for default time ranges; injectable for tests. */
+  now?: () => number;
+  /** Tail poll interval, ms (default 1000). */
+  tailPollMs?: number;
+}
+
+const HOUR_NS = 3600n * 1000000000n;
+
+type Params = Record<string, string | string[] | undefined>;
+
+function paramsOf(req: FastifyRequest): Params {
+  const out: Params = {};
+  for (const src of [req.query, req.body]) {
+    if (!src || typeof src !== 'object' || Buffer.isBuffer(src)) continue;
+    for (const [k, v] of Object.entries(src as Record<string, unknown>)) {
+      if (typeof v === 'string' || Array.isArray(v)) {
+        const prev = out[k];
+        const vals = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+        out[k] = prev === undefined ? (vals.length === 1 ? vals[0] : vals) : [...(Array.isArray(prev) ? prev : [prev]), ...vals];
+      }
+    }
+  }
+  return out;
+}
+
+function one(p: Params, name: string): string | undefined {
+  const v = p[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function many(p: Params, name: string): string[] {
+  const v = p[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Loki answers errors with a plain-text body. */
+function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('text/plain; charset=utf-8').send(message);
+}
+
+function handleError(reply: FastifyReply, e: unknown, logger: Logger): FastifyReply {
+  if (e instanceof LogQLParseError || e instanceof BadRequest || e instanceof LogQLExecError) return sendError(reply, 400, e.message);
+  if ((e as Error)?.name === 'AbortError') return sendError(reply, 499, 'context canceled');
+  logger.error({ err: e }, 'loki query failed');
+  return sendError(reply, 500, (e as Error)?.message ?? String(e));
+}
+
+function statsJson(s: QueryStats): object {
+  const exec = s.execTimeSeconds || 1e-9;
+  return {
+    summary: {
+      bytesProcessedPerSecond: Math.round(s.bytesProcessed / exec),
+      linesProcessedPerSecond: Math.round(s.linesProcessed / exec),
+      totalBytesProcessed: s.bytesProcessed,
+      totalLinesProcessed: s.linesProcessed,
+      totalEntriesReturned: s.entriesReturned,
+      execTime: s.execTimeSeconds,
+      queueTime: 0,
+      subqueries: 0,
+      splits: 0,
+      shards: 0,
+      totalPostFilterLines: s.entriesReturned,
+      totalStructuredMetadataBytesProcessed: 0,
+    },
+    querier: { store: { totalChunksRef: 0, totalChunksDownloaded: 0, chunksDownloadTime: 0, chunk: {} } },
+    ingester: { totalReached: 0, totalChunksMatched: 0, totalBatches: 0, totalLinesSent: 0, store: { chunk: {} } },
+    cache: {},
+  };
+}
+
+function sortEntries(streams: ResultStream[], direction: 'forward' | 'backward'): void {
+  const sign = direction === 'forward' ? 1 : -1;
+  for (const s of streams) s.entries.sort((a, b) => (a.ts < b.ts ? -sign : a.ts > b.ts ? sign : 0));
+}
+
+/** Streams as Loki writes them; with categorize-labels, stream = stored labels and per-entry metadata/parsed. */
+export function streamsJson(streams: ResultStream[], direction: 'forward' | 'backward', categorize: boolean): object[] {
+  sortEntries(streams, direction);
+  if (!categorize) {
+    return streams.map((s) => ({ stream: labelsToRecord(s.labels), values: s.entries.map((e) => [String(e.ts), e.line]) }));
+  }
+  const byStream = new Map<string, { stream: Labels; values: unknown[] }>();
+  for (const s of streams) {
+    for (const e of s.entries) {
+      const src = e.source.stream;
+      const k = labelsKey(src);
+      let g = byStream.get(k);
+      if (!g) {
+        g = { stream: src, values: [] };
+        byStream.set(k, g);
+      }
+      const base = new Set(src.map((l) => l.name));
+      const meta = e.source.metadata ?? {};
+      const parsed: Record<string, string> = {};
+      for (const l of s.labels) if (!base.has(l.name) && !(l.name in meta)) parsed[l.name] = l.value;
+      const extra: Record<string, Record<string, string>> = {};
+      if (Object.keys(meta).length) extra.structuredMetadata = { ...meta };
+      if (Object.keys(parsed).length) extra.parsed = parsed;
+      g.values.push([String(e.ts), e.line, extra]);
+    }
+  }
+  const out = [...byStream.values()].map((g) => ({ stream: labelsToRecord(g.stream), values: g.values }));
+  return out;
+}
+
+function resultJson(r: LogQLResult, direction: 'forward' | 'backward', categorize: boolean): { resultType: string; result: unknown } {
+  switch (r.type) {
+    case 'streams':
+      return { resultType: 'streams', result: streamsJson(r.streams, direction, categorize) };
+    case 'matrix':
+      return {
+        resultType: 'matrix',
+        result: r.series.map((s) => ({ metric: labelsToRecord(s.labels), values: s.points.map(([t, v]) => [t / 1000, formatSampleValue(v)]) })),
+      };
+    case 'vector':
+      return { resultType: 'vector', result: r.samples.map((s) => ({ metric: labelsToRecord(s.labels), value: [r.timeMs / 1000, formatSampleValue(s.value)] })) };
+    case 'scalar':
+      return { resultType: 'scalar', result: [r.timeMs / 1000, formatSampleValue(r.value)] };
+  }
+}
+
+function wantsCategorized(req: FastifyRequest): boolean {
+  const h = req.headers['x-loki-response-encoding-flags'];
+  const v = Array.isArray(h) ? h.join(',') : h ?? '';
+  return v.split(',').map((x) => x.trim()).includes('categorize-labels');
+}
+
+/** Abort evaluation when the client goes away. */
+function abortOnClose(req: FastifyRequest): AbortController {
+  const ac = new AbortController();
+  req.raw.on('close', () => {
+    if (!req.raw.complete || req.raw.destroyed) ac.abort();
+  });
+  req.socket.on('close', () => ac.abort());
+  return ac;
+}
+
+/** Matchers of a stream selector given as `query` / `match[]` (a log query; its pipeline is ignored). */
+function selectorMatchers(q: string): Matcher[] {
+  const e = parseLogQL(q);
+  if (e.kind !== 'log') throw new BadRequest('only stream selectors are accepted here');
+  return [...e.matchers];
+}
+
+export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRouteDeps): void {
+  const { store, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const engine = new LogQLEngine({ store });
+
+  const range = (p: Params, defaultSinceNs = HOUR_NS): { start: bigint; end: bigint } => {
+    const end = parseLokiTime(one(p, 'end'), nowNs(now));
+    const since = one(p, 'since');
+    const sinceNs = since ? BigInt(Math.round(parseLokiDurationMs(since, 'since'))) * 1000000n : defaultSinceNs;
+    const start = parseLokiTime(one(p, 'start'), end - sinceNs);
+    if (end < start) throw new BadRequest('end timestamp must not be before or equal to start time');
+    return { start, end };
+  };
+
+  const queryRange = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      const p = paramsOf(req);
+      const query = one(p, 'query') ?? '';
+      if (query === '') throw new BadRequest('query must not be empty');
+      const { start, end } = range(p);
+      const direction = parseDirection(one(p, 'direction'));
+      const limit = parseLimit(one(p, 'limit'));
+      const stepText = one(p, 'step');
+      const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
+      if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+      if (Number(end - start) / 1e6 / stepMs > 11000) {
+        throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+      }
+      const expr = parseLogQL(query);
+      const ac = abortOnClose(req);
+      // Log queries read [start, end]: Loki's end is inclusive for them.
+      const { result, stats } = await engine.queryRange({ query: expr, start, end: expr.kind === 'log' ? end + 1n : end, stepMs, direction, limit, signal: ac.signal });
+      const categorize = wantsCategorized(req) && result.type === 'streams';
+      return reply.send({
+        status: 'success',
+        data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
+      });
+    } catch (e) {
+      return handleError(reply, e, logger);
+    }
+  };
+
+  const queryInstant = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      const p = paramsOf(req);
+      const query = one(p, 'query') ?? '';
+      if (query === '') throw new BadRequest('query must not be empty');
+      const time = parseLokiTime(one(p, 'time'), nowNs(now));
+      const direction = parseDirection(one(p, 'direction'));
+      const limit = parseLimit(one(p, 'limit'));
+      const ac = abortOnClose(req);
+      const { result, stats } = await engine.queryInstant({ query, time, direction, limit, signal: ac.signal });
+      const categorize = wantsCategorized(req) && result.type === 'streams';
+      return reply.send({
+        status: 'success',
+        data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
+      });
+    } catch (e) {
+      return handleError(reply, e, logger);
+    }
+  };
+
+  for (const prefix of ['/loki/api/v1', '/api/prom']) {
+    app.route({ method: ['GET', 'POST'], url: `${prefix}/query_range`, handler: queryRange });
+    app.route({ method: ['GET', 'POST'], url: `${prefix}/query`, handler: queryInstant });
+  }
+
+  const labels = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      const p = paramsOf(req);
+      const { start, end } = range(p, 6n * HOUR_NS);
+      const q = one(p, 'query');
+      let names: string[];
+      if (q) {
+        const series = await store.series(selectorMatchers(q), start, end);
+        names = [...new Set(series.flatMap((s) => s.map((l) => l.name)))].sort();
+      } else names = await store.labelNames(start, end);
+      return reply.send({ status: 'success', data: names });
+    } catch (e) {
+      return handleError(reply, e, logger);
+    }
+  };
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/labels', handler: labels });
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/label', handler: labels });
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/label/:name/values',
+    handler: async (req, reply) => {
+      try {
+        const p = paramsOf(req);
+        const { start, end } = range(p, 6n * HOUR_NS);
+        const q = one(p, 'query');
+        const name = (req.params as { name: string }).name;
+        const values = await store.labelValues(name, q ? selectorMatchers(q) : [], start, end);
+        return reply.send({ status: 'success', data: values });
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/series',
+    handler: async (req, reply) => {
+      try {
+        const p = paramsOf(req);
+        const { start, end } = range(p, 6n * HOUR_NS);
+        const matches = [...many(p, 'match[]'), ...many(p, 'match')];
+        if (matches.length === 0) throw new BadRequest('0 matcher groups supplied');
+        const seen = new Map<string, Labels>();
+        for (const m of matches) for (const s of await store.series(selectorMatchers(m), start, end)) seen.set(labelsKey(s), s);
+        return reply.send({ status: 'success', data: [...seen.values()].map(labelsToRecord) });
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/index/stats',
+    handler: async (req, reply) => {
+      try {
+        const p = paramsOf(req);
+        const { start, end } = range(p);
+        const q = one(p, 'query') ?? '';
+        if (q === '') throw new BadRequest('query must not be empty');
+        const s = await store.stats(selectorMatchers(q), start, end);
+        return reply.send({ streams: s.streams, chunks: s.chunks, bytes: s.bytes, entries: s.entries });
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  app.get('/loki/api/v1/status/buildinfo', async () => ({
+    version: '3.0.0',
+    revision: 'sextant',
+    branch: 'main',
+    buildUser: 'sextant',
+    buildDate: '',
+    goVersion: '',
+  }));
+  // Loki's readiness probe path (Sextant's own is /-/ready).
+  if (!app.hasRoute({ method: 'GET', url: '/ready' })) app.get('/ready', async (_req, reply) => reply.type('text/plain').send('ready'));
+
+  app.register(async (scope) => {
+    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket);
+    registerTailRoute(scope, { store, logger, now, pollMs: deps.tailPollMs ?? 1000 });
+  });
+}
