@@ -1,7 +1,7 @@
 /**
  * A durable write-ahead log of opaque records kept in numbered segment files (00000000, 00000001, ...).
  *
- * Framing per record: u32 LE payload length, u32 LE CRC-32C over (length bytes + payload), payload.
+ * Framing per record: u32 LE payload length, u32 LE CRC-32 (IEEE) over (length bytes + payload), payload.
  * The checksum covers the length so a zero-filled tail (preallocation, torn page) never parses as a record.
  *
  * Durability: append() resolves only after write + fdatasync. Callers that arrive while a sync is in flight
@@ -11,7 +11,7 @@
 import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32c } from '../encoding/crc32c.js';
+import { crc32 } from '../encoding/crc32.js';
 
 export interface SegmentLogOptions {
   segmentSize?: number;
@@ -42,7 +42,7 @@ export function frameRecords(records: readonly Uint8Array[]): Uint8Array {
   for (const r of records) {
     dv.setUint32(p, r.length, true);
     out.set(r, p + HEADER);
-    const crc = crc32c(out, p + HEADER, p + HEADER + r.length, crc32c(out, p, p + 4));
+    const crc = crc32(out, p + HEADER, p + HEADER + r.length, crc32(out, p, p + 4));
     dv.setUint32(p + 4, crc, true);
     p += HEADER + r.length;
   }
@@ -64,7 +64,7 @@ export function scanRecords(
     const len = dv.getUint32(p, true);
     const want = dv.getUint32(p + 4, true);
     if (len > data.length - p - HEADER) return { validEnd: p, corrupt: true };
-    const crc = crc32c(data, p + HEADER, p + HEADER + len, crc32c(data, p, p + 4));
+    const crc = crc32(data, p + HEADER, p + HEADER + len, crc32(data, p, p + 4));
     if (crc !== want) return { validEnd: p, corrupt: true };
     if (onRecord) onRecord(data.subarray(p + HEADER, p + HEADER + len));
     p += HEADER + len;

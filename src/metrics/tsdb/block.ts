@@ -1,7 +1,7 @@
 /**
  * Persisted, immutable blocks. One directory per block (named by ULID):
  *   meta.json       time range [minTime, maxTime), stats, compaction level and sources
- *   chunks/000001   header (magic, version) then chunks: [u32 len][u8 encoding][bytes][u32 crc32c(encoding+bytes)]
+ *   chunks/000001   header (magic, version) then chunks: [u32 len][u8 encoding][bytes][u32 crc32(encoding+bytes)]
  *   index           header, symbol table, series (labels as symbol refs + chunk metas), postings per label pair,
  *                   a postings offset table, and a TOC whose CRC covers the whole file.
  * A series' id is the byte offset of its entry in the index; entries are written in label order, so sorted
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { ByteReader, ByteWriter } from '../../lib/encoding/bytes.js';
-import { crc32c } from '../../lib/encoding/crc32c.js';
+import { crc32 } from '../../lib/encoding/crc32.js';
 import { syncDir } from '../../lib/wal/segment-log.js';
 import { chunkCount, decodeChunk } from './chunk.js';
 import { EMPTY, type PostingsArray } from './postings.js';
@@ -92,7 +92,7 @@ class ChunkFilesWriter {
     const encPos = w.pos;
     w.u8(ENC_XOR);
     w.bytes(bytes);
-    w.u32(crc32c(w.buf, encPos, w.pos));
+    w.u32(crc32(w.buf, encPos, w.pos));
     this.filePos += len;
     if (w.pos >= 4 << 20) await this.flush();
     return [this.seq, off, len];
@@ -256,7 +256,7 @@ async function buildIndex(seriesLabels: Labels[], seriesMetas: number[][], symbo
   w.u32(seriesOff);
   w.u32(postingsOff);
   w.u32(tableOff);
-  w.u32(crc32c(w.buf, 0, tocStart + 16));
+  w.u32(crc32(w.buf, 0, tocStart + 16));
   return w.buf.subarray(0, w.pos);
 }
 
@@ -335,7 +335,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
     if (ix.length < 8 + TOC_SIZE) throw new Error('index too short');
     if (ix.readUInt32BE(0) !== INDEX_MAGIC) throw new Error('bad index magic');
     const tocStart = ix.length - TOC_SIZE;
-    if (crc32c(ix, 0, tocStart + 16) !== ix.readUInt32LE(tocStart + 16)) throw new Error('index checksum mismatch');
+    if (crc32(ix, 0, tocStart + 16) !== ix.readUInt32LE(tocStart + 16)) throw new Error('index checksum mismatch');
     const symbolsOff = ix.readUInt32LE(tocStart);
     const tableOff = ix.readUInt32LE(tocStart + 12);
     let r = new ByteReader(ix, symbolsOff, tocStart);
@@ -461,7 +461,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
           continue;
         }
         const crc = buf.readUInt32LE(rel + 5 + dataLen);
-        if (crc32c(buf, rel + 4, rel + 5 + dataLen) !== crc) {
+        if (crc32(buf, rel + 4, rel + 5 + dataLen) !== crc) {
           this.warnOnce(file, 'TSDB: chunk checksum mismatch; skipping it', { offset: q.off });
           continue;
         }
