@@ -11,9 +11,10 @@
  *          system to persist that block on its own → (chunks + index + meta.json) / samples in meta.json.
  *          The data is deterministic, so one run gives the figure; fewer series keep it quick, and the
  *          per-series index overhead is amortized over the same 480 samples per series either way.
- *  restart fresh data dir → `--restart-series` series × `--restart-rounds` rounds → stop with
- *          `--restart-signal` (SIGKILL: the WAL stays as written, nothing is checkpointed) → start again on
- *          the same directory → time from spawn to /-/ready answering 200 → a query must see the data.
+ *  restart (first run) fresh data dir → `--restart-series` series × `--restart-rounds` rounds → stop with
+ *          `--restart-signal` (SIGKILL: the WAL stays as written, nothing is checkpointed);
+ *          (every run) start again on that directory → time from spawn to /-/ready answering 200 → a query
+ *          must see the data → stop with the same signal, so every run replays the same WAL.
  * Every flag can also come from the environment as METRICS_BENCH_<FLAG> (e.g. METRICS_BENCH_SERIES=10000).
  */
 import { execFileSync } from 'node:child_process';
@@ -132,6 +133,8 @@ const log = (msg: string): void => void process.stderr.write(`[${new Date().toIS
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface LoadFigures {
+  /** Spawn to /-/ready 200 with an empty data directory, ms. */
+  readyMs: number;
   series: number;
   rounds: number;
   load: LoadResult;
@@ -260,6 +263,7 @@ async function loadPhase(name: SystemName, label: Phase, opts: Options, work: st
     );
     const after = await settledRss(sys.pid, opts.settleSec);
     const fig: LoadFigures = {
+      readyMs: sys.readyMs,
       series,
       rounds,
       load,
@@ -299,13 +303,20 @@ async function loadPhase(name: SystemName, label: Phase, opts: Options, work: st
   });
 }
 
-async function restartPhase(name: SystemName, opts: Options, work: string, w: Workload): Promise<RestartFigures> {
+interface RestartSetup {
+  dir: string;
+  ingestSec: number;
+  /** Query time at which every series has a sample within the lookback window. */
+  queryTimeMs: number;
+}
+
+/** Fresh system, `--restart-series` × `--restart-rounds` into its WAL, then stopped with `--restart-signal`. */
+async function restartSetup(name: SystemName, opts: Options, work: string, w: Workload): Promise<RestartSetup> {
   const dir = join(work, `${name}-restart`);
   const { set, templates } = w;
   resetValues(set);
-  const startMs = Date.now() - (opts.restartRounds + 4) * ROUND_MS;
+  const startMs = Math.floor((Date.now() - (opts.restartRounds + 4) * ROUND_MS) / ROUND_MS) * ROUND_MS;
   const sys = await startSystem(name, { dir });
-  const expected = w.cpuSeries;
   const ingestSec = await withSystem(sys, async () => {
     const load = await runLoad({ url: sys.url, set, templates, startMs, rounds: opts.restartRounds, concurrency: opts.concurrency });
     if (load.samplesRefused > 0) log(`${name}: ${load.samplesRefused} samples refused: ${load.refusals[0]}`);
@@ -313,17 +324,25 @@ async function restartPhase(name: SystemName, opts: Options, work: string, w: Wo
     await sys.stop(opts.restartSignal);
     return load.totalMs / 1000;
   });
-  const wal = walBytes(dataDir(dir));
-  log(`${name}: ${opts.restartSeries} series × ${opts.restartRounds} rounds in ${fmt(ingestSec)} s; stopped with ${opts.restartSignal}; WAL ${fmt(wal / 2 ** 20)} MiB; restarting`);
-  const again = await startSystem(name, { dir });
+  log(`${name} restart: wrote ${fmt(opts.restartSeries)} series × ${opts.restartRounds} rounds in ${fmt(ingestSec)} s; stopped with ${opts.restartSignal}`);
+  return { dir, ingestSec, queryTimeMs: startMs + opts.restartRounds * ROUND_MS };
+}
+
+/**
+ * One restart on the prepared directory: spawn → /-/ready 200, then a query must see the data, then the
+ * same stop signal again (so every restart replays the same WAL: nothing gets compacted in between).
+ */
+async function restartOnce(name: SystemName, opts: Options, setup: RestartSetup, w: Workload): Promise<RestartFigures> {
+  const wal = walBytes(dataDir(setup.dir));
+  const again = await startSystem(name, { dir: setup.dir });
   return withSystem(again, async () => {
     const rss = readRss(again.pid).rss;
-    const q = await fetch(`${again.url}/api/v1/query?query=${encodeURIComponent('count(node_cpu_seconds_total)')}`);
+    const q = await fetch(`${again.url}/api/v1/query?query=${encodeURIComponent('count(node_cpu_seconds_total)')}&time=${setup.queryTimeMs / 1000}`);
     const body = (await q.json()) as { data?: { result?: { value: [number, string] }[] } };
     const seen = Number(body.data?.result?.[0]?.value[1] ?? 0);
-    log(`${name}: ready again in ${fmt(again.readyMs)} ms; query sees ${seen}/${expected} node_cpu_seconds_total series`);
-    await again.stop('SIGTERM');
-    return { ingestSec, walBytes: wal, readyMs: again.readyMs, seen, expected, rssAfterRestart: rss };
+    log(`${name} restart: WAL ${fmt(wal / 2 ** 20)} MiB; ready in ${fmt(again.readyMs)} ms; query sees ${seen}/${w.cpuSeries} node_cpu_seconds_total series`);
+    await again.stop(opts.restartSignal);
+    return { ingestSec: setup.ingestSec, walBytes: wal, readyMs: again.readyMs, seen, expected: w.cpuSeries, rssAfterRestart: rss };
   });
 }
 
@@ -354,7 +373,10 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
     ['seconds from the end of ingest to the first block', (r) => r.blocks?.blockWaitSec],
     [`remote_write samples/s during the block load (${blk})`, (r) => r.blocks?.load.sustainedSamplesPerSec],
     [`restart with ${fmt(opts.restartSeries)} series × ${opts.restartRounds} samples in the WAL, ms to /-/ready 200`, (r) => r.restart?.readyMs],
+    ['start to /-/ready 200 with an empty data directory, ms', (r) => r.ingest?.readyMs ?? r.blocks?.readyMs],
     ['WAL size at restart, MiB', (r) => (r.restart ? r.restart.walBytes / 2 ** 20 : undefined)],
+    ['RSS right after the restart, MiB', (r) => (r.restart ? r.restart.rssAfterRestart / 2 ** 20 : undefined)],
+    [`seconds to write those ${fmt(opts.restartSeries)} series × ${opts.restartRounds} rounds into a fresh system`, (r) => r.restart?.ingestSec],
   ];
   const sys = opts.systems;
   const both = sys.includes('sextant') && sys.includes('prometheus');
@@ -425,6 +447,7 @@ async function main(): Promise<void> {
       log(`generator alone: ${fmt(genRate)} samples/s; work dir ${work}`);
     }
     const runs = Object.fromEntries(opts.systems.map((s) => [s, [] as RunFigures[]])) as Record<SystemName, RunFigures[]>;
+    const restartDirs: Partial<Record<SystemName, RestartSetup>> = {};
     for (let i = 0; i < opts.runs; i++) {
       const order = i % 2 === 0 ? opts.systems : [...opts.systems].reverse();
       for (const name of order) {
@@ -442,8 +465,9 @@ async function main(): Promise<void> {
           rmSync(join(work, `${name}-blocks`), { recursive: true, force: true });
         }
         if (restartLoad) {
-          fig.restart = await restartPhase(name, opts, work, restartLoad);
-          rmSync(join(work, `${name}-restart`), { recursive: true, force: true });
+          // The WAL is written once per system; each run restarts on it again.
+          restartDirs[name] ??= await restartSetup(name, opts, work, restartLoad);
+          fig.restart = await restartOnce(name, opts, restartDirs[name], restartLoad);
         }
         runs[name].push(fig);
       }
