@@ -12,18 +12,34 @@ const TWO32 = 4294967296;
 const scratch = new DataView(new ArrayBuffer(8));
 
 /**
- * Small byte arrays come from Node's shared Buffer pool: a separate ArrayBuffer per chunk would cost more
- * than the chunk itself for short series.
+ * Small byte arrays are carved out of shared 16 KiB slabs: a separate ArrayBuffer per chunk would cost more
+ * than the chunk itself for short series. Fresh slabs are zero-filled, which the bit writer relies on.
  */
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX_PIECE = 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabPos = 0;
+
+function carve(n: number): Uint8Array {
+  if (n > SLAB_MAX_PIECE) return new Uint8Array(n);
+  if (slabPos + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabPos = 0;
+  }
+  const out = new Uint8Array(slab, slabPos, n);
+  slabPos += (n + 7) & ~7;
+  return out;
+}
+
 function zeroed(n: number): Uint8Array {
-  return Buffer.allocUnsafe(n).fill(0);
+  return carve(n);
 }
 
 const NO_BYTES = new Uint8Array(0);
 
-/** A trimmed copy (pooled for small sizes). */
+/** A trimmed copy (slab-allocated for small sizes). */
 export function copyBytes(b: Uint8Array): Uint8Array {
-  const out = Buffer.allocUnsafe(b.length);
+  const out = carve(b.length);
   out.set(b);
   return out;
 }
