@@ -7,6 +7,8 @@ import { Icon, type IconName } from './components/Icon.js';
 import { ExplorePage } from './pages/Explore.js';
 import { TargetsPage } from './pages/Targets.js';
 import { StatusPage } from './pages/Status.js';
+import { LogsPage } from './pages/Logs.js';
+import { TracePlaceholder } from './components/logs/TracePlaceholder.js';
 
 interface NavItem {
   path: string;
@@ -18,11 +20,11 @@ interface NavItem {
 
 const NAV: readonly NavItem[] = [
   { path: '/explore', label: 'Explore', icon: 'explore' },
+  { path: '/logs', label: 'Logs', icon: 'logs' },
   { path: '/targets', label: 'Targets', icon: 'targets' },
   { path: '/status', label: 'Status', icon: 'status' },
 ];
 const LATER: readonly NavItem[] = [
-  { path: '/logs', label: 'Logs', icon: 'logs', soon: true },
   { path: '/traces', label: 'Traces', icon: 'traces', soon: true },
   { path: '/alerts', label: 'Alerts', icon: 'alerts', soon: true },
 ];
@@ -50,8 +52,11 @@ export function App() {
     case '/status':
       page = <StatusPage />;
       break;
+    case '/logs':
+      page = <LogsPage />;
+      break;
     default:
-      page = <NotFound pathname={pathname} />;
+      page = route.startsWith('/traces/') ? <TracePlaceholder traceId={decodeURIComponent(route.slice('/traces/'.length))} /> : <NotFound pathname={pathname} />;
   }
   useEffect(() => {
     const item = [...NAV, ...LATER].find((n) => n.path === route);
