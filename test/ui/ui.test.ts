@@ -109,6 +109,11 @@ describe('web UI', { timeout: 120_000 }, () => {
     // The URL carries the query, so the link reproduces it.
     assert.match(page.url(), /g0\.expr=up(&|$)/);
 
+    // A range preset re-runs the query with a step that fits it (15m / 250 ≈ 4s) and lands in the URL.
+    await page.getByRole('button', { name: '15m', exact: true }).click();
+    await page.locator('[data-testid=query-stats]', { hasText: 'step 4s' }).waitFor();
+    assert.match(page.url(), /g0\.range_input=15m/);
+
     await page.getByRole('tab', { name: 'Table' }).click();
     const rows = page.locator('[data-testid=result-table] tbody tr');
     await rows.first().waitFor();
@@ -129,6 +134,23 @@ describe('web UI', { timeout: 120_000 }, () => {
     await cell.first().waitFor();
     assert.equal((await cell.first().textContent())?.trim(), '2');
     assert.equal(await page.locator('.cm-content').textContent(), 'count(up)');
+    await page.close();
+  });
+
+  test('Explore: the metrics explorer lists metric names and inserts the chosen one', async () => {
+    const page = await newPage();
+    await page.goto(`${backend.url}/explore`);
+    await page.getByRole('button', { name: 'Metrics explorer' }).click();
+    const filter = page.getByLabel('Filter metric names');
+    await filter.waitFor();
+    await page.locator('.metric-list li').first().waitFor();
+    await page.keyboard.type('scrape_duration_sec');
+    const items = await page.locator('.metric-list li .metric-list-name').allTextContents();
+    assert.ok(items.some((t) => t.startsWith('scrape_duration_seconds')), items.join(' | '));
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=query-stats]').waitFor();
+    assert.equal(await page.locator('.cm-content').textContent(), 'scrape_duration_seconds');
+    assert.match(page.url(), /g0\.expr=scrape_duration_seconds/);
     await page.close();
   });
 
