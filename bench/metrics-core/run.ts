@@ -332,16 +332,18 @@ async function restartSetup(name: SystemName, opts: Options, work: string, w: Wo
  * One restart on the prepared directory: spawn → /-/ready 200, then a query must see the data, then the
  * same stop signal again (so every restart replays the same WAL: nothing gets compacted in between).
  */
-async function restartOnce(name: SystemName, opts: Options, setup: RestartSetup, w: Workload): Promise<RestartFigures> {
+async function restartOnce(name: SystemName, opts: Options, setup: RestartSetup, w: Workload, profile: boolean): Promise<RestartFigures> {
   const wal = walBytes(dataDir(setup.dir));
-  const again = await startSystem(name, { dir: setup.dir });
+  // A profile is only written on a clean exit: the profiled (last) restart ends with SIGTERM instead.
+  const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.profDir, 'restart')}`] : [];
+  const again = await startSystem(name, { dir: setup.dir, nodeFlags });
   return withSystem(again, async () => {
     const rss = readRss(again.pid).rss;
     const q = await fetch(`${again.url}/api/v1/query?query=${encodeURIComponent('count(node_cpu_seconds_total)')}&time=${setup.queryTimeMs / 1000}`);
     const body = (await q.json()) as { data?: { result?: { value: [number, string] }[] } };
     const seen = Number(body.data?.result?.[0]?.value[1] ?? 0);
     log(`${name} restart: WAL ${fmt(wal / 2 ** 20)} MiB; ready in ${fmt(again.readyMs)} ms; query sees ${seen}/${w.cpuSeries} node_cpu_seconds_total series`);
-    await again.stop(opts.restartSignal);
+    await again.stop(profile ? 'SIGTERM' : opts.restartSignal);
     return { ingestSec: setup.ingestSec, walBytes: wal, readyMs: again.readyMs, seen, expected: w.cpuSeries, rssAfterRestart: rss };
   });
 }
@@ -404,7 +406,7 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
   const harness = median(sys.flatMap((s) => runs[s].map((r) => r.ingest?.harnessCores ?? NaN)));
   const profiles: string[] = [];
   if (opts.cpuProf) {
-    for (const label of ['ingest', 'blocks']) {
+    for (const label of ['ingest', 'blocks', 'restart']) {
       const dir = join(opts.profDir, label);
       if (!existsSync(dir)) continue;
       profiles.push(`- Sextant CPU profile, ${label} phase (${dir}), self time:`);
@@ -467,15 +469,18 @@ async function main(): Promise<void> {
         if (restartLoad) {
           // The WAL is written once per system; each run restarts on it again.
           restartDirs[name] ??= await restartSetup(name, opts, work, restartLoad);
-          fig.restart = await restartOnce(name, opts, restartDirs[name], restartLoad);
+          fig.restart = await restartOnce(name, opts, restartDirs[name], restartLoad, opts.cpuProf && name === 'sextant' && i === opts.runs - 1);
         }
         runs[name].push(fig);
       }
       log(`run ${i + 1}/${opts.runs} done`);
+      // Written after every run, so a run cut short still leaves its figures.
+      if (opts.out) {
+        writeFileSync(opts.out, JSON.stringify({ command, date: new Date().toISOString(), options: { ...opts, phases: [...opts.phases] }, generatorRate: genRate, runs }, null, 2));
+        writeFileSync(`${opts.out}.md`, report(opts, runs, genRate, command) + '\n');
+      }
     }
-    const text = report(opts, runs, genRate, command);
-    process.stdout.write(text + '\n');
-    if (opts.out) writeFileSync(opts.out, JSON.stringify({ command, date: new Date().toISOString(), options: { ...opts, phases: [...opts.phases] }, generatorRate: genRate, runs }, null, 2));
+    process.stdout.write(report(opts, runs, genRate, command) + '\n');
   } finally {
     cleanup();
   }
