@@ -65,7 +65,7 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const flags = {
     series: '100000',
-    rounds: '60',
+    rounds: '40',
     'block-series': '10000',
     hours: '3.17',
     'block-runs': '1',
