@@ -23,6 +23,7 @@ export async function startIngestServer(
   deps: Partial<LogIngestDeps> = {},
   bodyLimit = 32 * 1024 * 1024,
   setup?: (app: FastifyInstance) => void,
+  listenPort = 0,
 ): Promise<IngestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
   const logger = pino({ level: 'silent' });
@@ -30,7 +31,7 @@ export async function startIngestServer(
   const app = createHttpServer({ logger, bodyLimit });
   registerLogIngestRoutes(app, { store, logger, ...deps });
   setup?.(app);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: listenPort });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
