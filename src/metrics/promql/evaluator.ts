@@ -4,7 +4,7 @@
  * Prometheus 2.42's rangeEval without evaluating the tree once per step.
  */
 import { labelsKey, METRIC_NAME, type Labels } from '../../model/labels.js';
-import { anchoredRegExp, compileMatcher, type Matcher } from '../../model/matcher.js';
+import { anchoredRegExp, type Matcher } from '../../model/matcher.js';
 import { isStaleNaN } from '../../model/value.js';
 import type { Querier } from '../storage/interface.js';
 import {
@@ -672,8 +672,7 @@ export class Evaluator {
     const leftAt = new Int32Array(ids.size).fill(-1);
     const b = new SeriesBuilder(this.n);
     const pairSlots = new Map<number, number>();
-    const slotStep = new Int32Array(0);
-    let slotStamp = slotStep;
+    let slotStamp = new Int32Array(0);
     let slotSig = new Int32Array(0);
     const nR = rhs.series.length;
     const dropName = dropsMetricName(e.op) || e.returnBool;
@@ -800,4 +799,3 @@ function absentLabels(matchers: Matcher[]): Labels {
   return out;
 }
 
-export { compileMatcher };
