@@ -1,7 +1,7 @@
 /**
  * End-to-end UI tests: headless Chromium drives the built UI served by a real Sextant (see backend.ts).
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureUiBuilt, startUiBackend, waitFor, type UiBackend } from './backend.js';
@@ -23,11 +23,12 @@ async function api<T>(path: string): Promise<T> {
   return body.data;
 }
 
+/** Uncaught errors in any page; every test ends by asserting there were none. */
+let pageErrors: string[] = [];
+
 async function newPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.on('pageerror', (err) => {
-    throw new Error(`uncaught error in page: ${err.message}`);
-  });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   return page;
 }
 
@@ -60,6 +61,13 @@ describe('web UI', { timeout: 120_000 }, () => {
       const r = await api<{ result: { values: unknown[] }[] }>(`/api/v1/query_range?query=up&start=${now - 60}&end=${now}&step=1`);
       return r.result.length >= 2 && r.result.every((s) => s.values.length >= 3);
     });
+  });
+
+  beforeEach(() => {
+    pageErrors = [];
+  });
+  afterEach(() => {
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
   });
 
   after(async () => {
