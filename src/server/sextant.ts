@@ -31,6 +31,10 @@ import { parseSeriesSelector } from '../metrics/api/selector.js';
 import { RuleManager } from '../alerting/rules/manager.js';
 import { Notifier } from '../alerting/notifier/notifier.js';
 import { registerRulesApiRoutes } from '../alerting/api/rules.js';
+import { openLogStore } from '../logs/store/index.js';
+import type { LogStore } from '../logs/store/interface.js';
+import { registerLogIngestRoutes } from '../logs/ingest/index.js';
+import { registerLokiQueryRoutes } from '../logs/api/routes.js';
 
 export interface SextantOptions {
   /** A Prometheus configuration file; without one Sextant monitors itself and this host. */
@@ -50,6 +54,9 @@ export interface SextantOptions {
   bodyLimit?: number;
   /** Overrides the scrape interval of the built-in default configuration (tests use 1s). */
   defaultScrapeIntervalMs?: number;
+  /** Log retention (default: retentionTimeMs) and size limit (default none). */
+  logsRetentionTimeMs?: number;
+  logsRetentionSizeBytes?: number;
 }
 
 export interface Sextant {
@@ -61,6 +68,8 @@ export interface Sextant {
   readonly rules: RuleManager;
   /** Sends alerts to configured Alertmanagers; the built-in Alertmanager registers with addLocalSink. */
   readonly notifier: Notifier;
+  /** The log store (Loki push, _bulk and OTLP logs write it; LogQL and the Loki API read it). */
+  readonly logs: LogStore;
   config(): PrometheusConfig;
   reload(): Promise<void>;
   stop(): Promise<void>;
@@ -84,6 +93,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     logger: logger.child({ component: 'tsdb' }),
   });
   const storage = new TappedStorage(tsdb);
+  const logs = await openLogStore({
+    dir: join(opts.dataDir, 'logs'),
+    retentionTimeMs: opts.logsRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
+    retentionSizeBytes: opts.logsRetentionSizeBytes ?? 0,
+    // Loki's defaults: reject_old_samples_max_age 1w, creation_grace_period 10m.
+    rejectOlderThanMs: 7 * DAY_MS,
+    rejectNewerThanMs: 10 * 60_000,
+    logger: logger.child({ component: 'logs' }),
+  });
   const scrape = new ScrapeManager({ storage, logger: logger.child({ component: 'scrape' }) });
   const remoteWrite = new RemoteWriteManager({ dataDir: join(opts.dataDir, 'remote-write'), logger: logger.child({ component: 'remote_write' }) });
   // Committed samples are copied to the remote_write queues only while some remote_write is configured:
@@ -141,6 +159,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     lookbackDeltaMs: opts.lookbackDeltaMs,
   });
   registerRulesApiRoutes(app, { rules: { groups: () => rules?.groups() ?? [] }, alertmanagers: () => notifier.alertmanagers() });
+  registerLogIngestRoutes(app, { store: logs, logger });
+  registerLokiQueryRoutes(app, { store: logs, logger });
   registerUiRoutes(app, { distDir: uiDistDir() });
 
   await app.listen({ host, port: Number(portText) });
@@ -205,6 +225,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     notifier.stop();
     await app.close();
     await tsdb.close();
+    await logs.close();
     throw err;
   }
   ready = true;
@@ -218,6 +239,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     logger,
     rules: ruleManager,
     notifier,
+    logs,
     config: () => current as PrometheusConfig,
     reload,
     stop: async () => {
@@ -229,6 +251,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
       unsubscribe?.();
       await remoteWrite.stop();
       await storage.close();
+      await logs.close();
     },
   };
 }
