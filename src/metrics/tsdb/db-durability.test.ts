@@ -67,3 +67,62 @@ test('SIGKILL while blocks are being cut and the WAL checkpointed loses no ackno
   // 5 s blocks with 1 s batches: a cut + checkpoint roughly every 5 commits.
   await killAndVerify(5000, 60);
 });
+
+test('concurrent appenders while blocks are cut and compacted: every acknowledged sample stays queryable', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsdb-race-'));
+  const opts = { dir, blockRangeMs: 4000, now: () => 0 };
+  let db = await TSDB.open(opts);
+  const writers = 4;
+  const perWriter = 50;
+  const steps = 60;
+  const acked: number[] = new Array(writers).fill(0);
+  const write = async (w: number) => {
+    for (let step = 1; step <= steps; step++) {
+      const t = step * 500;
+      const a = db.appender();
+      for (let i = 0; i < perWriter; i++) {
+        a.append(
+          [
+            { name: '__name__', value: 'race' },
+            { name: 'i', value: String(i) },
+            { name: 'w', value: String(w) },
+          ],
+          t,
+          t + i,
+        );
+      }
+      await a.commit();
+      acked[w] = t;
+      if (step % 7 === 0) await new Promise((r) => setImmediate(r));
+    }
+  };
+  let stop = false;
+  const compactor = (async () => {
+    while (!stop) {
+      await db.compactNow();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  await Promise.all(Array.from({ length: writers }, (_, w) => write(w)));
+  stop = true;
+  await compactor;
+  const verify = async () => {
+    const res = await db.querier().select([{ type: '=', name: '__name__', value: 'race' }], 0, 1e6);
+    assert.equal(res.length, writers * perWriter);
+    for (const s of res) {
+      const i = Number(s.labels.find((l) => l.name === 'i')!.value);
+      assert.equal(s.timestamps.length, steps, `series ${JSON.stringify(s.labels)}`);
+      for (let k = 0; k < steps; k++) {
+        assert.equal(s.timestamps[k], (k + 1) * 500);
+        assert.equal(s.values[k], (k + 1) * 500 + i);
+      }
+    }
+  };
+  assert.deepEqual(acked, new Array(writers).fill(steps * 500));
+  assert.ok(db.blockMetas().length > 0);
+  await verify();
+  await db.close();
+  db = await TSDB.open(opts);
+  await verify();
+  await db.close();
+});
