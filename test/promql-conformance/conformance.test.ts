@@ -7,8 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPair } from './harness.js';
+import { query, startPair } from './harness.js';
 import { dataStart, loadData, loadQueries, runQueries } from './run.js';
+
+interface Stats {
+  samples: { totalQueryableSamples: number };
+}
+
+function shape(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return typeof v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+}
 
 /** Queries that differ for a documented reason (each line: query, tab, reason). Empty means every query must pass. */
 function knownFailures(): Map<string, string> {
@@ -36,6 +45,16 @@ test('PromQL answers match Prometheus 2.42', { timeout: 600_000 }, async () => {
     console.log(`${outcomes.length - failed.length} passed, ${failed.length} failed`);
     const unexpected = failed.filter((f) => !known.has(f.query)).map((f) => f.query);
     assert.deepEqual(unexpected, [], `${unexpected.length} queries differ from Prometheus`);
+
+    // stats=all: same JSON shape; the number of samples read agrees for a plain selector and a rate.
+    for (const q of ['http_requests_total', 'sum(rate(http_requests_total[5m]))']) {
+      const params = { query: q, start: String((t0 + 600_000) / 1000), end: String((t0 + 900_000) / 1000), step: '60', stats: 'all' };
+      const [a, b] = await Promise.all([query(pair.prometheus, '/api/v1/query_range', params), query(pair.sextant, '/api/v1/query_range', params)]);
+      const sa = (a.data as unknown as { stats: Stats }).stats;
+      const sb = (b.data as unknown as { stats: Stats }).stats;
+      assert.deepEqual(shape(sb), shape(sa), q);
+      assert.equal(sb.samples.totalQueryableSamples, sa.samples.totalQueryableSamples, q);
+    }
   } finally {
     await pair.stop();
   }

@@ -18,17 +18,17 @@ function storageOf(q: MemoryQuerier): Storage {
   };
 }
 
-function app(engine = new Engine()) {
+function app(engine = new Engine(), perStepStats = false) {
   const q = new MemoryQuerier()
     .add({ __name__: 'up', job: 'a' }, [[0, 1], [15000, 1], [30000, 0]])
     .add({ __name__: 'up', job: 'b' }, [[0, 1e-7], [15000, 2.5e21], [30000, 12345.678]]);
   const a = createHttpServer({ logger: pino({ level: 'silent' }), bodyLimit: 1 << 20 });
-  registerQueryRoutes(a, { storage: storageOf(q), engine, now: () => 30000 });
+  registerQueryRoutes(a, { storage: storageOf(q), engine, now: () => 30000, perStepStats });
   return a;
 }
 
-async function get(url: string, engine?: Engine) {
-  const a = app(engine);
+async function get(url: string, engine?: Engine, perStepStats = false) {
+  const a = app(engine, perStepStats);
   const res = await a.inject({ method: 'GET', url });
   await a.close();
   return { status: res.statusCode, body: res.json() as Record<string, any> };
@@ -91,8 +91,10 @@ test('execution errors are 422 with errorType execution', async () => {
   assert.match(r.body.error, /many-to-many matching not allowed/);
 });
 
-test('stats=all adds timings and per-step samples', async () => {
-  const r = await get('/api/v1/query_range?query=up&start=0&end=30&step=15&stats=all');
+test('stats=all adds timings and (with the feature on) per-step samples', async () => {
+  const def = await get('/api/v1/query_range?query=up&start=0&end=30&step=15&stats=all');
+  assert.equal(def.body.data.stats.samples.totalQueryableSamplesPerStep, undefined);
+  const r = await get('/api/v1/query_range?query=up&start=0&end=30&step=15&stats=all', undefined, true);
   const stats = r.body.data.stats;
   assert.deepEqual(Object.keys(stats.timings).sort(), ['evalTotalTime', 'execQueueTime', 'execTotalTime', 'innerEvalTime', 'queryPreparationTime', 'resultSortTime']);
   assert.equal(stats.samples.totalQueryableSamples, 6);

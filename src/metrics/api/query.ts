@@ -17,6 +17,11 @@ export interface QueryRouteDeps {
   engine: Engine;
   /** Clock for a missing `time` parameter; injectable for tests. */
   now?: () => number;
+  /**
+   * Include `totalQueryableSamplesPerStep` for stats=all, as Prometheus does only with
+   * --enable-feature=promql-per-step-stats. Off by default, like Prometheus.
+   */
+  perStepStats?: boolean;
 }
 
 class BadParam extends Error {}
@@ -160,7 +165,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
         const expr = formValue(req, 'query');
         const ac = abortOnDisconnect(req, reply);
         try {
-          return await deps.engine.instantQuery(deps.storage.querier(), expr, t, ac.signal, { timeoutMs, perStepStats: statsMode === 'all' });
+          return await deps.engine.instantQuery(deps.storage.querier(), expr, t, ac.signal, { timeoutMs, perStepStats: statsMode === 'all' && deps.perStepStats === true });
         } catch (e) {
           if (e instanceof PromQLError && e.name === 'ParseError') throw new BadParam(`invalid parameter "query": ${e.message}`);
           throw e;
@@ -189,7 +194,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
         try {
           return await deps.engine.rangeQuery(deps.storage.querier(), expr, start, end, Math.round(step), ac.signal, {
             timeoutMs,
-            perStepStats: statsMode === 'all',
+            perStepStats: statsMode === 'all' && deps.perStepStats === true,
           });
         } catch (e) {
           // Prometheus reports range-query parse errors without the parameter prefix.

@@ -332,6 +332,7 @@ export class Evaluator {
     }
     const keepName = name === 'last_over_time';
     const hasScalars = others.some((o) => o !== undefined);
+    const perStep = this.ctx.samplesPerStep && this.ctx.samplesPerStep.length === this.n ? this.ctx.samplesPerStep : undefined;
     const outSeries: StepSeries[] = [];
     let windowSamples = 0;
     for (const s of src.series) {
@@ -352,6 +353,7 @@ export class Evaluator {
         while (hi < ts.length && ts[hi] <= ref) hi++;
         if (hi <= lo) continue;
         windowSamples += hi - lo;
+        if (perStep) perStep[i] += hi - lo;
         w.rangeEnd = ref;
         w.rangeStart = mint;
         w.evalTime = this.times[i];
