@@ -76,17 +76,6 @@ export class XorChunkBuilder {
     this.trailing = 0;
   }
 
-  /** Last appended value as raw bits. */
-  lastValueBits(): [number, number] {
-    return [this.vHi >>> 0, this.vLo >>> 0];
-  }
-
-  lastValue(): number {
-    scratch.setInt32(0, this.vHi);
-    scratch.setInt32(4, this.vLo);
-    return scratch.getFloat64(0);
-  }
-
   byteLength(): number {
     return (this.bitPos + 7) >>> 3;
   }
@@ -356,11 +345,6 @@ export function decodeChunkArrays(b: Uint8Array): { ts: Float64Array; vs: Float6
   const vs = new Float64Array(n);
   decodeChunk(b, ts, new Uint32Array(vs.buffer), 0);
   return { ts, vs };
-}
-
-/** Reads the raw bits of vs[i] (Float64Array) as [hi, lo] without going through a JS number. */
-export function valueBitsAt(vbits: Uint32Array, i: number): [number, number] {
-  return [vbits[2 * i + 1], vbits[2 * i]];
 }
 
 /** Encodes samples (raw value bits from a vbits array) into chunks of at most MAX_SAMPLES_PER_CHUNK. */

@@ -1,6 +1,6 @@
 /**
  * Postings: sorted lists of series references, and the set algebra PromQL selectors need.
- * Lists are Int32Array (4 bytes per entry) so a 1M-series label pair costs 4 MB, not 8+.
+ * Results of set operations are Int32Array; inputs are any sorted array-like (head postings are plain arrays).
  */
 export type PostingsArray = ArrayLike<number>;
 
@@ -28,50 +28,6 @@ export function removeRefs(a: number[], deleted: Set<number>): void {
   let w = 0;
   for (let i = 0; i < a.length; i++) if (!deleted.has(a[i])) a[w++] = a[i];
   a.length = w;
-}
-
-/** A growable sorted postings list. */
-export class PostingsList {
-  data: Int32Array = new Int32Array(2);
-  len = 0;
-
-  add(ref: number): void {
-    if (this.len === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    const d = this.data;
-    if (this.len === 0 || d[this.len - 1] < ref) {
-      d[this.len++] = ref;
-      return;
-    }
-    // Rare: refs normally arrive in increasing order.
-    let lo = 0;
-    let hi = this.len;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (d[mid] < ref) lo = mid + 1;
-      else hi = mid;
-    }
-    if (d[lo] === ref) return;
-    d.copyWithin(lo + 1, lo, this.len);
-    d[lo] = ref;
-    this.len++;
-  }
-
-  /** Drops every ref in `deleted`. */
-  removeAll(deleted: Set<number>): void {
-    const d = this.data;
-    let w = 0;
-    for (let i = 0; i < this.len; i++) if (!deleted.has(d[i])) d[w++] = d[i];
-    this.len = w;
-    if (w < d.length / 4 && d.length > 8) this.data = d.slice(0, Math.max(2, w * 2));
-  }
-
-  view(): Int32Array {
-    return this.data.subarray(0, this.len);
-  }
 }
 
 export function intersect(a: PostingsArray, b: PostingsArray): Int32Array {
