@@ -343,9 +343,17 @@ export class RuleManager {
     }));
   }
 
-  /** Evaluates every group once at t (default now()); for tests and benchmarks. */
-  async evalAllNow(t?: number): Promise<void> {
+  /**
+   * Evaluates every group once at t (default now()); for tests and benchmarks. Groups run concurrently
+   * unless `sequential` (as the scheduler spreads them over the interval, so per-group durations are
+   * not inflated by interleaving).
+   */
+  async evalAllNow(t?: number, opts: { sequential?: boolean } = {}): Promise<void> {
     const ts = t ?? this.now();
+    if (opts.sequential) {
+      for (const g of this.groupsByKey.values()) await g.run(ts);
+      return;
+    }
     await Promise.all([...this.groupsByKey.values()].map((g) => g.run(ts)));
   }
 

@@ -166,10 +166,22 @@ export interface ExpanderContext {
   query?: TemplateQueryFn;
 }
 
-function funcMap(ctx: ExpanderContext, cache: Map<string, TemplateSample[]>, pending: Set<string>): FuncMap {
-  const url = safeUrl(ctx.externalUrl);
+/** What the functions of the expansion currently running see (execution is synchronous). */
+interface Active {
+  ctx: ExpanderContext;
+  cache: Map<string, TemplateSample[]>;
+  pending: Set<string>;
+}
+
+let active: Active | undefined;
+const NO_ACTIVE: Active = { ctx: { externalUrl: '' }, cache: new Map(), pending: new Set() };
+const cur = (): Active => active ?? NO_ACTIVE;
+
+function funcMap(): FuncMap {
+  const url = () => safeUrl(cur().ctx.externalUrl);
   return {
     query: (q: string) => {
+      const { cache, pending } = cur();
       const hit = cache.get(q);
       if (hit) return hit.map((s) => struct({ Labels: s.Labels, Value: s.Value }, '*template.sample')) as unknown as GoValue;
       pending.add(q);
@@ -221,8 +233,8 @@ function funcMap(ctx: ExpanderContext, cache: Map<string, TemplateSample[]>, pen
       const v = convertToFloat(i);
       return new GoTime(floatToTimeMs(v)) as unknown as GoValue;
     },
-    pathPrefix: () => url?.pathname.replace(/\/$/, '') ?? '',
-    externalURL: () => ctx.externalUrl,
+    pathPrefix: () => url()?.pathname.replace(/\/$/, '') ?? '',
+    externalURL: () => cur().ctx.externalUrl,
     parseDuration: (d: string) => {
       try {
         return parseDurationMs(d) / 1000;
@@ -264,13 +276,32 @@ function queryEscape(s: string): string {
     .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
-/** Names the parser must know; used for the parse test of rule files (no query engine needed). */
-const PARSE_FUNCS = funcMap({ externalUrl: '' }, new Map(), new Set());
+const FUNCS = funcMap();
+
+/** Parsed templates by name and text: rules expand the same texts every evaluation. */
+const parsed = new Map<string, Template | Error>();
+const PARSED_MAX = 50_000;
+
+function parseCached(name: string, text: string): Template {
+  const key = `${name}\u0000${text}`;
+  let t = parsed.get(key);
+  if (t === undefined) {
+    try {
+      t = new Template(name, FUNCS).option('missingkey=zero').parse(ALERT_TEMPLATE_DEFS + text);
+    } catch (e) {
+      t = e as Error;
+    }
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(key, t);
+  }
+  if (t instanceof Error) throw t;
+  return t;
+}
 
 /** Prometheus's ParseTest: returns the Go parse error message or undefined. */
 export function parseTestTemplate(name: string, text: string): string | undefined {
   try {
-    new Template(name, PARSE_FUNCS).option('missingkey=zero').parse(ALERT_TEMPLATE_DEFS + text);
+    parseCached(name, text);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -294,17 +325,24 @@ export async function expandAlertTemplate(name: string, text: string, data: Aler
     { Labels: data.labels, ExternalLabels: data.externalLabels, ExternalURL: data.externalUrl, Value: data.value },
     'struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }',
   ) as unknown as GoValue;
+  // Texts without actions are common (plain summaries) and need no template machinery.
+  if (!text.includes('{{')) return text;
   let tmpl: Template;
   const pending = new Set<string>();
   try {
-    tmpl = new Template(name, funcMap(ctx, cache, pending)).option('missingkey=zero').parse(ALERT_TEMPLATE_DEFS + text);
+    tmpl = parseCached(name, text);
   } catch (e) {
     throw new Error(`error parsing template ${name}: ${(e as Error).message}`);
   }
   for (let round = 0; round < 20; round++) {
     pending.clear();
     try {
-      return tmpl.execute(goData);
+      active = { ctx, cache, pending };
+      try {
+        return tmpl.execute(goData);
+      } finally {
+        active = undefined;
+      }
     } catch (e) {
       if (pending.size === 0 || !(e instanceof TemplateExecError) || !ctx.query) {
         const msg = (e as Error).message;
