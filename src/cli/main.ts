@@ -8,6 +8,7 @@ import { startSextant } from '../server/sextant.js';
 import { checkConfig } from '../config/check.js';
 import { checkRules } from '../alerting/rules/check.js';
 import { parsePromDuration } from '../metrics/api/params.js';
+import { runAgent } from '../logs/agent/run.js';
 
 const USAGE = `Usage:
   sextant serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--log-level LEVEL]
@@ -15,9 +16,11 @@ const USAGE = `Usage:
                 [--query.lookback-delta DURATION] [--query.max-samples N] [--query.timeout DURATION]
   sextant check config FILE...
   sextant check rules FILE...
+  sextant agent --config FILE [--log.level LEVEL]
 
 serve     Runs Sextant: every API and the web UI on one port (default 127.0.0.1:7070).
 check     Validates Prometheus configuration files without starting.
+agent     Tails log files and ships them to a Sextant (or any Loki) push URL; see docs/logs.md.
 `;
 
 function fail(message: string): never {
@@ -128,6 +131,8 @@ export async function main(argv: string[]): Promise<void> {
         return await serve(rest);
       case 'check':
         return await check(rest);
+      case 'agent':
+        return await runAgent(rest);
       case '-h':
       case '--help':
       case 'help':

@@ -14,6 +14,7 @@ export interface ParsedLine {
 /** Stateful per file: holds unfinished partial lines. */
 export class LineParser {
   private readonly partial = new Map<string, { ts: bigint; text: string }>();
+  private lastPlainTs = 0n;
 
   constructor(
     private readonly format: LogFormat,
@@ -22,7 +23,13 @@ export class LineParser {
 
   /** One physical line (without its newline) → a complete entry, or undefined while a partial is pending. */
   push(raw: string): ParsedLine | undefined {
-    if (this.format === 'plain') return { ts: this.nowNs(), line: raw };
+    if (this.format === 'plain') {
+      // Lines read in the same millisecond get increasing nanoseconds so their order survives a query.
+      let ts = this.nowNs();
+      if (ts <= this.lastPlainTs) ts = this.lastPlainTs + 1n;
+      this.lastPlainTs = ts;
+      return { ts, line: raw };
+    }
     if (this.format === 'cri') {
       // <RFC3339Nano> <stdout|stderr> <P|F> <content>
       const a = raw.indexOf(' ');
