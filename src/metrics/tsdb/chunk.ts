@@ -229,6 +229,17 @@ export function chunkCount(b: Uint8Array): number {
 }
 
 /**
+ * The 32 bits starting at bit `pos` (MSB first). Reads past the end yield zero bits (typed-array reads out of
+ * range are undefined, which bitwise operators treat as 0); callers check the final position instead.
+ */
+function window32(b: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const w = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+  const sh = pos & 7;
+  return sh === 0 ? w : ((w << sh) | (b[i + 4] >>> (8 - sh))) >>> 0;
+}
+
+/**
  * Decodes a chunk into ts[off..] and the raw value bits into vbits (a Uint32Array aliasing a Float64Array:
  * little-endian, so element 2i is the low half and 2i+1 the high half). Returns the number of samples written.
  * Throws RangeError on malformed input.
@@ -238,103 +249,104 @@ export function decodeChunk(b: Uint8Array, ts: Float64Array, vbits: Uint32Array,
   if (n === 0) return 0;
   if (off + n > ts.length) throw new RangeError('output too small');
   const totalBits = b.length * 8;
-  let pos = 16;
-
-  const readBits = (nbits: number): number => {
-    if (pos + nbits > totalBits) throw new RangeError('chunk truncated');
-    let r = 0;
-    while (nbits > 0) {
-      const used = pos & 7;
-      const avail = 8 - used;
-      const take = nbits < avail ? nbits : avail;
-      const bits = (b[pos >>> 3] >>> (avail - take)) & ((1 << take) - 1);
-      r = r * (1 << take) + bits;
-      nbits -= take;
-      pos += take;
-    }
-    return r;
-  };
-  const readUvarint = (): number => {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const c = readBits(8);
-      x += (c & 0x7f) * mul;
-      if (c < 0x80) return x;
-      mul *= 128;
-    }
-    throw new RangeError('bad varint in chunk');
-  };
-
-  let u = readUvarint();
+  // The first timestamp (zig-zag varint) and value start byte-aligned right after the count.
+  let p = 2;
+  let u = 0;
+  let mul = 1;
+  for (;;) {
+    if (p >= b.length || mul > 2 ** 63) throw new RangeError('bad varint in chunk');
+    const c = b[p++];
+    u += (c & 0x7f) * mul;
+    if (c < 0x80) break;
+    mul *= 128;
+  }
   let t = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-  let hi = readBits(32);
-  let lo = readBits(32);
+  let pos = p * 8;
+  let hi = window32(b, pos);
+  let lo = window32(b, pos + 32);
+  pos += 64;
   ts[off] = t;
   vbits[2 * off] = lo;
   vbits[2 * off + 1] = hi;
-  if (n === 1) return 1;
-  let delta = readUvarint();
+  let delta = 0;
   let leading = 0;
   let trailing = 0;
-  const readValue = (): void => {
-    if (readBits(1) === 0) return;
-    if (readBits(1) === 1) {
-      leading = readBits(5);
-      let sig = readBits(6);
-      if (sig === 0) sig = 64;
-      trailing = 64 - leading - sig;
-      if (trailing < 0) throw new RangeError('bad xor header');
-    }
-    const sig = 64 - leading - trailing;
-    let h: number;
-    let l: number;
-    if (sig > 32) {
-      h = readBits(sig - 32);
-      l = readBits(32);
+  for (let i = 1; i < n; i++) {
+    if (i === 1) {
+      // The first delta is a byte-aligned unsigned varint.
+      p = pos >>> 3;
+      u = 0;
+      mul = 1;
+      for (;;) {
+        if (p >= b.length || mul > 2 ** 63) throw new RangeError('bad varint in chunk');
+        const c = b[p++];
+        u += (c & 0x7f) * mul;
+        if (c < 0x80) break;
+        mul *= 128;
+      }
+      delta = u;
+      pos = p * 8;
     } else {
-      h = 0;
-      l = readBits(sig);
+      const w = window32(b, pos);
+      if (w >>> 31 === 0) pos += 1;
+      else if ((w & 0x40000000) === 0) {
+        delta += (w << 2) >> 18;
+        pos += 16;
+      } else if ((w & 0x20000000) === 0) {
+        delta += (w << 3) >> 12;
+        pos += 23;
+      } else if ((w & 0x10000000) === 0) {
+        delta += (w << 4) >> 8;
+        pos += 28;
+      } else {
+        pos += 4;
+        const h = window32(b, pos) | 0;
+        const l = window32(b, pos + 32);
+        pos += 64;
+        delta += h * TWO32 + l;
+      }
     }
-    // Shift (h:l) left by trailing.
-    let xh: number;
-    let xl: number;
-    if (trailing >= 32) {
-      xh = l << (trailing - 32);
-      xl = 0;
-    } else if (trailing > 0) {
-      xh = (h << trailing) | (l >>> (32 - trailing));
-      xl = l << trailing;
-    } else {
-      xh = h;
-      xl = l;
-    }
-    hi = (hi ^ xh) >>> 0;
-    lo = (lo ^ xl) >>> 0;
-  };
-  t += delta;
-  readValue();
-  ts[off + 1] = t;
-  vbits[2 * off + 2] = lo;
-  vbits[2 * off + 3] = hi;
-  for (let i = 2; i < n; i++) {
-    let dod: number;
-    if (readBits(1) === 0) dod = 0;
-    else if (readBits(1) === 0) dod = (readBits(14) << 18) >> 18;
-    else if (readBits(1) === 0) dod = (readBits(20) << 12) >> 12;
-    else if (readBits(1) === 0) dod = (readBits(24) << 8) >> 8;
-    else {
-      const h = readBits(32) | 0;
-      dod = h * TWO32 + readBits(32);
-    }
-    delta += dod;
     t += delta;
-    readValue();
+    // Value: '0' same as before, '10' reuse the previous window, '11' new window (5 bits leading, 6 bits length).
+    const w = window32(b, pos);
+    if (w >>> 31 !== 0) {
+      if ((w & 0x40000000) === 0) pos += 2;
+      else {
+        leading = (w >>> 25) & 31;
+        let sig = (w >>> 19) & 63;
+        if (sig === 0) sig = 64;
+        trailing = 64 - leading - sig;
+        if (trailing < 0) throw new RangeError('bad xor header');
+        pos += 13;
+      }
+      const sig = 64 - leading - trailing;
+      let h: number;
+      let l: number;
+      if (sig > 32) {
+        h = window32(b, pos) >>> (64 - sig);
+        l = window32(b, pos + sig - 32);
+      } else {
+        h = 0;
+        l = sig === 32 ? window32(b, pos) : window32(b, pos) >>> (32 - sig);
+      }
+      pos += sig;
+      // Shift (h:l) left by trailing and XOR into the previous value.
+      if (trailing >= 32) {
+        hi = (hi ^ (l << (trailing - 32))) >>> 0;
+      } else if (trailing > 0) {
+        hi = (hi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
+        lo = (lo ^ (l << trailing)) >>> 0;
+      } else {
+        hi = (hi ^ h) >>> 0;
+        lo = (lo ^ l) >>> 0;
+      }
+    } else pos += 1;
     const j = off + i;
     ts[j] = t;
     vbits[2 * j] = lo;
     vbits[2 * j + 1] = hi;
   }
+  if (pos > totalBits) throw new RangeError('chunk truncated');
   return n;
 }
 
