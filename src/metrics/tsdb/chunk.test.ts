@@ -94,3 +94,22 @@ test('sortAsync sorts large arrays stably enough and completely', async () => {
   await sortAsync(arr, (a, b) => a - b);
   for (let i = 0; i < arr.length; i++) assert.equal(arr[i], i);
 });
+
+test('truncated or garbage chunks throw RangeError instead of returning garbage silently', () => {
+  const b = new XorChunkBuilder();
+  for (let i = 0; i < 100; i++) b.append(i * 1000 + (i % 7), i * 1.5);
+  const good = b.copyBytes();
+  const outT = new Float64Array(200);
+  const bits = new Uint32Array(400);
+  assert.throws(() => decodeChunk(good.subarray(0, good.length - 20), outT, bits, 0), RangeError);
+  let seed = 1;
+  for (let k = 0; k < 200; k++) {
+    const junk = new Uint8Array(40).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    junk[0] = 0;
+    try {
+      decodeChunk(junk, outT, bits, 0);
+    } catch (e) {
+      assert.ok(e instanceof RangeError);
+    }
+  }
+});
