@@ -194,19 +194,22 @@ export class Evaluator {
       const data = await this.select(vs.matchers, first - e.rangeMs, last);
       const series: RangeSeries[] = [];
       for (const d of data) {
+        // Typed arrays keep the window functions' element access monomorphic.
+        const dts = d.timestamps instanceof Float64Array ? d.timestamps : Float64Array.from(d.timestamps);
+        const dvs = d.values instanceof Float64Array ? d.values : Float64Array.from(d.values);
         let stale = 0;
-        for (let i = 0; i < d.values.length; i++) if (d.values[i] !== d.values[i] && isStaleNaN(d.values[i])) stale++;
+        for (let i = 0; i < dvs.length; i++) if (dvs[i] !== dvs[i] && isStaleNaN(dvs[i])) stale++;
         if (stale === 0) {
-          series.push({ labels: d.labels, timestamps: d.timestamps, values: d.values });
+          series.push({ labels: d.labels, timestamps: dts, values: dvs });
           continue;
         }
-        const ts = new Float64Array(d.values.length - stale);
-        const vals = new Float64Array(d.values.length - stale);
+        const ts = new Float64Array(dvs.length - stale);
+        const vals = new Float64Array(dvs.length - stale);
         let k = 0;
-        for (let i = 0; i < d.values.length; i++) {
-          const v = d.values[i];
+        for (let i = 0; i < dvs.length; i++) {
+          const v = dvs[i];
           if (v !== v && isStaleNaN(v)) continue;
-          ts[k] = d.timestamps[i];
+          ts[k] = dts[i];
           vals[k++] = v;
         }
         if (k > 0) series.push({ labels: d.labels, timestamps: ts, values: vals });
@@ -233,7 +236,7 @@ export class Evaluator {
           ts.push(sub.times[i]);
           vals.push(s.values[i]);
         }
-        if (ts.length) series.push({ labels: s.labels, timestamps: ts, values: vals });
+        if (ts.length) series.push({ labels: s.labels, timestamps: Float64Array.from(ts), values: Float64Array.from(vals) });
       }
     }
     return { series, rangeMs: e.rangeMs, offsetMs: e.offsetMs, timestampMs: e.timestampMs };
@@ -253,7 +256,7 @@ export class Evaluator {
           vs.push(s.values[k]);
         }
       }
-      if (ts.length) out.push({ labels: s.labels, timestamps: ts, values: vs });
+      if (ts.length) out.push({ labels: s.labels, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) });
     }
     this.countSamples(out.reduce((a, s) => a + s.timestamps.length, 0));
     return out;

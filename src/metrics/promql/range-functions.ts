@@ -18,7 +18,7 @@ export interface Window {
   scalars: number[];
 }
 
-export type RangeFn = (ts: ArrayLike<number>, vs: ArrayLike<number>, lo: number, hi: number, w: Window) => number | undefined;
+export type RangeFn = (ts: Float64Array, vs: Float64Array, lo: number, hi: number, w: Window) => number | undefined;
 
 const acc = new Float64Array(2);
 const acc2 = new Float64Array(2);
@@ -73,7 +73,7 @@ function instantValue(isRate: boolean): RangeFn {
 }
 
 /** Least squares fit as Prometheus's linearRegression (x in seconds relative to interceptTime). */
-export function linearRegression(ts: ArrayLike<number>, vs: ArrayLike<number>, lo: number, hi: number, interceptTime: number): [number, number] {
+export function linearRegression(ts: Float64Array, vs: Float64Array, lo: number, hi: number, interceptTime: number): [number, number] {
   let n = 0;
   const initY = vs[lo];
   let constY = true;
@@ -243,7 +243,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, Ran
   ],
 ]);
 
-function variance(vs: ArrayLike<number>, lo: number, hi: number): number {
+function variance(vs: Float64Array, lo: number, hi: number): number {
   let count = 0;
   acc.fill(0);
   acc2.fill(0);

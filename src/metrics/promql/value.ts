@@ -12,8 +12,8 @@ export interface StepSeries {
 /** Raw samples of a range vector (a matrix result of an instant query, or a subquery's output). */
 export interface RangeSeries {
   labels: Labels;
-  timestamps: ArrayLike<number>;
-  values: ArrayLike<number>;
+  timestamps: Float64Array;
+  values: Float64Array;
 }
 
 export type EvalValue =
