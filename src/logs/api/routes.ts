@@ -147,12 +147,12 @@ function wantsCategorized(req: FastifyRequest): boolean {
 }
 
 /** Abort evaluation when the client goes away. */
-function abortOnClose(req: FastifyRequest): AbortController {
+function abortOnClose(reply: FastifyReply): AbortController {
   const ac = new AbortController();
-  req.raw.on('close', () => {
-    if (!req.raw.complete || req.raw.destroyed) ac.abort();
+  // The response closing before it was written means the client went away.
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
   });
-  req.socket.on('close', () => ac.abort());
   return ac;
 }
 
@@ -192,7 +192,7 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
         throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
       const expr = parseLogQL(query);
-      const ac = abortOnClose(req);
+      const ac = abortOnClose(reply);
       // Log queries read [start, end]: Loki's end is inclusive for them.
       const { result, stats } = await engine.queryRange({ query: expr, start, end: expr.kind === 'log' ? end + 1n : end, stepMs, direction, limit, signal: ac.signal });
       const categorize = wantsCategorized(req) && result.type === 'streams';
@@ -213,7 +213,7 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
       const time = parseLokiTime(one(p, 'time'), nowNs(now));
       const direction = parseDirection(one(p, 'direction'));
       const limit = parseLimit(one(p, 'limit'));
-      const ac = abortOnClose(req);
+      const ac = abortOnClose(reply);
       const { result, stats } = await engine.queryInstant({ query, time, direction, limit, signal: ac.signal });
       const categorize = wantsCategorized(req) && result.type === 'streams';
       return reply.send({

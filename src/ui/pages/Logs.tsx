@@ -14,6 +14,7 @@ import { bucketSeconds, isMetricQuery, LokiError, lokiQueryRange, volumeQuery, t
 import type { LogRow } from '../components/logs/LogList.js';
 import type { VolumeSeries } from '../components/logs/VolumeHistogram.js';
 import { levelColor } from '../components/logs/level-color.js';
+import { normaliseLevel } from '../components/logs/detect.js';
 import '../components/logs/logs.css';
 
 const LogQLEditor = lazy(() => import('../components/logs/LogQLEditor.js'));
@@ -155,9 +156,15 @@ export function LogsPage() {
             const i = order.indexOf(l.toLowerCase());
             return i < 0 ? order.length : i;
           };
-          const vs = series
-            .map((s, i) => ({ level: s.metric.level ?? 'logs', counts: aligned.columns[i] }))
-            .sort((a, b) => rank(a.level) - rank(b.level));
+          // INFO, info and Information are one level.
+          const merged = new Map<string, (number | null)[]>();
+          series.forEach((s, i) => {
+            const level = normaliseLevel(s.metric.level) ?? (s.metric.level ? s.metric.level.toLowerCase() : 'logs');
+            const col = aligned.columns[i];
+            const prev = merged.get(level);
+            merged.set(level, prev ? prev.map((v, j) => (v === null && col[j] === null ? null : (v ?? 0) + (col[j] ?? 0))) : col);
+          });
+          const vs = [...merged].map(([level, counts]) => ({ level, counts })).sort((a, b) => rank(a.level) - rank(b.level));
           setVolume({ times: aligned.times, series: vs });
         })
         .catch((err: unknown) => {

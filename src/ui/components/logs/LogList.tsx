@@ -6,7 +6,7 @@
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from '../../lib/router.js';
 import { Icon } from '../Icon.js';
-import { detectFields, detectLevel, findTraceId, formatTimestamp, selectorFor, type Level } from './detect.js';
+import { detectFields, detectLevel, formatTimestamp, traceSearchQuery, type Level } from './detect.js';
 
 export interface LogRow {
   id: string;
@@ -96,7 +96,7 @@ const LogLine = memo(function LogLine({
   const all = useMemo(() => ({ ...row.stream, ...row.metadata, ...row.parsed }), [row]);
   const level: Level = useMemo(() => detectLevel(all, row.line), [all, row.line]);
   const detected = useMemo(() => (expanded ? detectFields(row.line) : null), [expanded, row.line]);
-  const traceId = useMemo(() => findTraceId(row.metadata, row.parsed, row.stream, detectFields(row.line).fields), [row]);
+  const trace = useMemo(() => traceSearchQuery(row.stream, { ...row.parsed, ...row.metadata }, row.line), [row]);
   useLayoutEffect(() => {
     const node = el.current;
     if (!node) return;
@@ -112,8 +112,8 @@ const LogLine = memo(function LogLine({
         <span className="log-ts mono">{formatTimestamp(row.ts)}</span>
         <span className={`log-level-tag level-${level}`}>{level === 'unknown' ? '' : level}</span>
         <span className="log-line mono">{row.line}</span>
-        {traceId && (
-          <Link className="log-trace-link" href={`/traces/${traceId}?q=${encodeURIComponent(`${selectorFor(row.stream)} |= "${traceId}"`)}`} onClick={(e) => e.stopPropagation()} title={`Open trace ${traceId}`} data-testid="trace-link">
+        {trace && (
+          <Link className="log-trace-link" href={`/traces/${trace.id}?q=${encodeURIComponent(trace.query)}`} onClick={(e) => e.stopPropagation()} title={`Open trace ${trace.id}`} data-testid="trace-link">
             <Icon name="traces" size={14} /> trace
           </Link>
         )}

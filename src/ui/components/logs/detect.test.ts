@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectFields, detectLevel, findTraceId, formatTimestamp, selectorFor } from './detect.js';
+import { detectFields, detectLevel, findTraceId, formatTimestamp, selectorFor, traceSearchQuery } from './detect.js';
 
 test('level from labels first, then from the line', () => {
   assert.equal(detectLevel({ level: 'WARNING' }, 'x'), 'warn');
@@ -27,4 +27,11 @@ test('trace ids: 16 or 32 hex digits under the usual keys', () => {
 test('selector and timestamp formatting', () => {
   assert.equal(selectorFor({ pod: 'a"b', app: 'x' }), '{app="x", pod="a\\"b"}');
   assert.match(formatTimestamp('1700000000123456789'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.123$/);
+});
+
+test('trace search: label filter for metadata ids, line filter for ids in the text', () => {
+  const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+  assert.deepEqual(traceSearchQuery({ job: 'a' }, { trace_id: id }, 'x'), { id, query: `{job="a"} | trace_id="${id}"` });
+  assert.deepEqual(traceSearchQuery({ job: 'a' }, {}, `{"traceId":"${id.toUpperCase()}"}`), { id, query: `{job="a"} |= "${id.toUpperCase()}"` });
+  assert.equal(traceSearchQuery({ job: 'a' }, {}, 'no id'), undefined);
 });

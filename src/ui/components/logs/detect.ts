@@ -80,12 +80,29 @@ const HEX_ID = /^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{16})$/;
 
 /** A W3C/Jaeger trace id (16 or 32 hex digits) from labels, structured metadata or detected fields. */
 export function findTraceId(...sources: Readonly<Record<string, string>>[]): string | undefined {
+  return findTraceField(...sources)?.id;
+}
+
+function findTraceField(...sources: Readonly<Record<string, string>>[]): { key: string; value: string; id: string } | undefined {
   for (const s of sources) {
     for (const k of TRACE_KEYS) {
       const v = s[k];
-      if (v && HEX_ID.test(v)) return v.toLowerCase();
+      if (v && HEX_ID.test(v)) return { key: k, value: v, id: v.toLowerCase() };
     }
   }
+  return undefined;
+}
+
+/**
+ * A LogQL query for the lines of a trace, from one line that carries its id: a label filter when the id is a
+ * label or structured metadata (it is not in the line text then), else a line filter.
+ */
+export function traceSearchQuery(stream: Readonly<Record<string, string>>, metadata: Readonly<Record<string, string>>, line: string): { id: string; query: string } | undefined {
+  const sel = selectorFor(stream);
+  const asLabel = findTraceField(metadata, stream);
+  if (asLabel && /^[A-Za-z_][A-Za-z0-9_]*$/.test(asLabel.key)) return { id: asLabel.id, query: `${sel} | ${asLabel.key}=${JSON.stringify(asLabel.value)}` };
+  const inLine = findTraceField(detectFields(line).fields);
+  if (inLine) return { id: inLine.id, query: `${sel} |= ${JSON.stringify(inLine.value)}` };
   return undefined;
 }
 

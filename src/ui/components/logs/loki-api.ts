@@ -58,9 +58,13 @@ export function isMetricQuery(query: string): boolean {
   return top?.firstChild?.name === 'MetricExpr';
 }
 
-/** The log-volume query for a log query: entries per level per bucket. */
+/**
+ * The log-volume query for a log query: entries per level per bucket. The level is a `level` stream label
+ * when there is one, else taken from `level=`/`"level":` in the line (a regexp never fails, unlike json).
+ */
 export function volumeQuery(query: string, stepSec: number): string {
-  return `sum by (level) (count_over_time(${query.trim()} | __error__="" [${stepSec}s]))`;
+  const detect = '| regexp `(?i)\\b(?:level|lvl|severity)["\']?\\s*[=:]\\s*["\']?(?P<level>[a-z]+)`';
+  return `sum by (level) (count_over_time(${query.trim()} ${detect} | __error__="" [${stepSec}s]))`;
 }
 
 /** About `points` buckets across the range, rounded to a readable step. */
