@@ -51,7 +51,9 @@ function ruleJson(r: RuleState): Record<string, unknown> {
       type: 'alerting',
     };
   }
-  return { ...common, ...tail, type: 'recording' };
+  // Prometheus omits empty labels of recording rules (omitempty) but always writes them for alerting rules.
+  const { labels, ...rest } = common;
+  return { ...rest, ...(Object.keys(labels).length > 0 ? { labels } : {}), ...tail, type: 'recording' };
 }
 
 export function registerRulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
