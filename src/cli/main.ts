@@ -14,6 +14,7 @@ const USAGE = `Usage:
   sextant serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--log-level LEVEL]
                 [--retention.time DURATION] [--retention.size BYTES] [--storage.out-of-order-window DURATION]
                 [--query.lookback-delta DURATION] [--query.max-samples N] [--query.timeout DURATION]
+                [--otlp-grpc-listen HOST:PORT (default 127.0.0.1:4317; '' = off)] [--otlp-http-listen HOST:PORT]
   sextant check config FILE...
   sextant check rules FILE...
   sextant agent --config FILE [--log.level LEVEL]
@@ -58,6 +59,8 @@ async function serve(argv: string[]): Promise<void> {
       'query.lookback-delta': { type: 'string' },
       'query.max-samples': { type: 'string' },
       'query.timeout': { type: 'string' },
+      'otlp-grpc-listen': { type: 'string', default: '127.0.0.1:4317' },
+      'otlp-http-listen': { type: 'string' },
     },
   });
   const maxSamples = values['query.max-samples'] === undefined ? undefined : Number(values['query.max-samples']);
@@ -73,6 +76,8 @@ async function serve(argv: string[]): Promise<void> {
     lookbackDeltaMs: durationFlag(values['query.lookback-delta'], 'query.lookback-delta'),
     queryMaxSamples: maxSamples,
     queryTimeoutMs: durationFlag(values['query.timeout'], 'query.timeout'),
+    otlpGrpcListen: values['otlp-grpc-listen'],
+    otlpHttpListen: values['otlp-http-listen'],
   });
   process.stdout.write(`\n  Sextant is running: open ${sextant.url}/ in your browser\n\n`);
   process.on('SIGHUP', () => {

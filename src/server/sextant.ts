@@ -35,6 +35,10 @@ import { openLogStore } from '../logs/store/index.js';
 import type { LogStore } from '../logs/store/interface.js';
 import { registerLogIngestRoutes } from '../logs/ingest/index.js';
 import { registerLokiQueryRoutes } from '../logs/api/routes.js';
+import { openTraceStore } from '../traces/store/index.js';
+import type { TraceStore } from '../traces/store/interface.js';
+import { registerTraceIngestRoutes, startOtlpGrpcServer } from '../traces/ingest/index.js';
+import { DerivedMetrics, registerExemplarRoutes } from '../traces/derived/index.js';
 
 export interface SextantOptions {
   /** A Prometheus configuration file; without one Sextant monitors itself and this host. */
@@ -57,6 +61,15 @@ export interface SextantOptions {
   /** Log retention (default: retentionTimeMs) and size limit (default none). */
   logsRetentionTimeMs?: number;
   logsRetentionSizeBytes?: number;
+  /** OTLP/gRPC trace receiver, host:port (the CLI defaults to 127.0.0.1:4317); absent or '' = off; port 0 picks one. */
+  otlpGrpcListen?: string;
+  /** A second HTTP listener with only the trace ingest routes (/v1/traces, /api/v2/spans), e.g. 127.0.0.1:4318. */
+  otlpHttpListen?: string;
+  /** Trace retention (default: retentionTimeMs) and size limit (default none). */
+  tracesRetentionTimeMs?: number;
+  tracesRetentionSizeBytes?: number;
+  /** Extra span-metrics labels taken from span (then resource) attributes. */
+  spanMetricsDimensions?: string[];
 }
 
 export interface Sextant {
@@ -70,6 +83,14 @@ export interface Sextant {
   readonly notifier: Notifier;
   /** The log store (Loki push, _bulk and OTLP logs write it; LogQL and the Loki API read it). */
   readonly logs: LogStore;
+  /** The trace store (OTLP and Zipkin ingest write it; the Jaeger/Tempo APIs read it). */
+  readonly traces: TraceStore;
+  /** Span metrics and service graph generator (writes into `storage`; flush() for tests). */
+  readonly spanMetrics: DerivedMetrics;
+  /** The OTLP/gRPC receiver's port, when enabled. */
+  readonly otlpGrpcPort?: number;
+  /** The extra OTLP/HTTP listener's URL, when enabled. */
+  readonly otlpHttpUrl?: string;
   config(): PrometheusConfig;
   reload(): Promise<void>;
   stop(): Promise<void>;
@@ -102,6 +123,18 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     rejectNewerThanMs: 10 * 60_000,
     logger: logger.child({ component: 'logs' }),
   });
+  const traces = await openTraceStore({
+    dir: join(opts.dataDir, 'traces'),
+    retentionTimeMs: opts.tracesRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
+    retentionSizeBytes: opts.tracesRetentionSizeBytes ?? 0,
+    logger: logger.child({ component: 'traces' }),
+  });
+  const spanMetrics = new DerivedMetrics({
+    storage,
+    dimensions: opts.spanMetricsDimensions,
+    logger: logger.child({ component: 'spanmetrics' }),
+  });
+  const onSpans = (spans: Parameters<DerivedMetrics['onSpans']>[0]): void => spanMetrics.onSpans(spans);
   const scrape = new ScrapeManager({ storage, logger: logger.child({ component: 'scrape' }) });
   const remoteWrite = new RemoteWriteManager({ dataDir: join(opts.dataDir, 'remote-write'), logger: logger.child({ component: 'remote_write' }) });
   // Committed samples are copied to the remote_write queues only while some remote_write is configured:
@@ -161,12 +194,28 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   registerRulesApiRoutes(app, { rules: { groups: () => rules?.groups() ?? [] }, alertmanagers: () => notifier.alertmanagers() });
   registerLogIngestRoutes(app, { store: logs, logger });
   registerLokiQueryRoutes(app, { store: logs, logger });
+  registerTraceIngestRoutes(app, { store: traces, logger, onSpans });
+  registerExemplarRoutes(app, { exemplars: spanMetrics.exemplars });
   registerUiRoutes(app, { distDir: uiDistDir() });
 
   await app.listen({ host, port: Number(portText) });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : Number(portText);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  spanMetrics.start();
+  const grpcServer = opts.otlpGrpcListen
+    ? await startOtlpGrpcServer({ listen: opts.otlpGrpcListen, store: traces, logger: logger.child({ component: 'otlp-grpc' }), onSpans })
+    : undefined;
+  let otlpHttp: FastifyInstance | undefined;
+  let otlpHttpUrl: string | undefined;
+  if (opts.otlpHttpListen) {
+    otlpHttp = createHttpServer({ logger, bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024 });
+    registerTraceIngestRoutes(otlpHttp, { store: traces, logger, onSpans });
+    const [h, p] = splitHostPort(opts.otlpHttpListen);
+    await otlpHttp.listen({ host: h, port: Number(p) });
+    const a = otlpHttp.server.address();
+    otlpHttpUrl = `http://${h.includes(':') ? `[${h}]` : h}:${typeof a === 'object' && a ? a.port : Number(p)}`;
+  }
   const selfAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ruleManager = new RuleManager({
     storage,
@@ -224,8 +273,12 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     await ruleManager.stop();
     notifier.stop();
     await app.close();
+    await grpcServer?.stop();
+    await otlpHttp?.close();
+    await spanMetrics.stop().catch(() => undefined);
     await tsdb.close();
     await logs.close();
+    await traces.close();
     throw err;
   }
   ready = true;
@@ -240,6 +293,10 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     rules: ruleManager,
     notifier,
     logs,
+    traces,
+    spanMetrics,
+    otlpGrpcPort: grpcServer?.port,
+    otlpHttpUrl,
     config: () => current as PrometheusConfig,
     reload,
     stop: async () => {
@@ -248,10 +305,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
       await ruleManager.stop();
       notifier.stop();
       await app.close();
+      await grpcServer?.stop();
+      await otlpHttp?.close();
+      // The last span-metrics values are written before the metrics storage closes.
+      await spanMetrics.stop().catch((err: unknown) => logger.error({ err }, 'span metrics: final flush failed'));
       unsubscribe?.();
       await remoteWrite.stop();
       await storage.close();
       await logs.close();
+      await traces.close();
     },
   };
 }

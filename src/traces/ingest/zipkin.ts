@@ -73,6 +73,7 @@ export function decodeZipkinV2(text: string): Span[] {
     let code: StatusCode = 'unset';
     let message: string | undefined;
     let scope: { name: string; version?: string } = { name: '' };
+    let tagKind: SpanKind | undefined;
     if (z.tags !== undefined && z.tags !== null) {
       if (typeof z.tags !== 'object' || Array.isArray(z.tags)) throw new ZipkinDecodeError(`${where}.tags must be an object of strings`);
       for (const [k, v] of Object.entries(z.tags as Obj)) {
@@ -87,6 +88,10 @@ export function decodeZipkinV2(text: string): Span[] {
           case 'error':
             code = 'error';
             if (s !== '' && s !== 'true') message ??= s;
+            break;
+          case 'span.kind':
+            // Zipkin has no INTERNAL kind; some tracers put it in this tag (the collector reads it too).
+            if (s.toLowerCase() === 'internal' && z.kind === undefined) tagKind = 'internal';
             break;
           case 'otel.scope.name':
           case 'otel.library.name':
@@ -115,7 +120,7 @@ export function decodeZipkinV2(text: string): Span[] {
       traceId: id(z.traceId, 128, `${where}.traceId`)!,
       spanId: id(z.id, 64, `${where}.id`)!,
       name: typeof z.name === 'string' ? z.name : '',
-      kind: (typeof z.kind === 'string' && KIND[z.kind]) || (z.kind === undefined || z.kind === null ? 'unspecified' : 'unspecified'),
+      kind: (typeof z.kind === 'string' && KIND[z.kind]) || tagKind || 'unspecified',
       startTimeUnixNano: start,
       endTimeUnixNano: start + dur,
       attributes: capAttributes(attributes, 'span_attribute'),
