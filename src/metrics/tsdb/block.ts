@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
-import { ByteReader, ByteWriter } from '../../lib/encoding/bytes.js';
+import { ByteReader, ByteWriter, decodeUtf8 } from '../../lib/encoding/bytes.js';
 import { crc32 } from '../../lib/encoding/crc32.js';
 import { syncDir } from '../../lib/wal/segment-log.js';
 import { chunkCount, decodeChunk } from './chunk.js';
@@ -272,8 +272,17 @@ interface ChunkReq {
 
 /** Reads and queries one block. */
 export class BlockReader implements PostingsIndex, QuerySource {
-  private symbols: string[] = [];
-  private table = new Map<string, Map<string, number>>();
+  /**
+   * Only offsets are kept per symbol and per postings-table entry (4 bytes each); strings are decoded from the
+   * index buffer on demand, so a block with a million distinct label values does not hold a million strings.
+   */
+  private symOffsets = new Uint32Array(0);
+  private pairOffsets = new Uint32Array(0);
+  /** Label name → [first, end) entry range in pairOffsets (entries are sorted by name, then value). */
+  private nameRanges = new Map<string, [number, number]>();
+  /** A small direct-mapped cache of decoded symbols (names and common values repeat in every series). */
+  private readonly symCacheIdx = new Int32Array(4096).fill(-1);
+  private readonly symCacheStr: string[] = new Array<string>(4096).fill('');
   private index!: Buffer;
   private readonly fds = new Map<number, FileHandle>();
   private readonly fileSizes = new Map<number, number>();
@@ -340,18 +349,75 @@ export class BlockReader implements PostingsIndex, QuerySource {
     const tableOff = ix.readUInt32LE(tocStart + 12);
     let r = new ByteReader(ix, symbolsOff, tocStart);
     const n = r.uvarint();
-    this.symbols = new Array<string>(n);
-    for (let i = 0; i < n; i++) this.symbols[i] = r.str();
+    this.symOffsets = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.symOffsets[i] = r.pos;
+      const skip = r.uvarint();
+      r.pos += skip;
+      if (r.pos > tocStart) throw new Error('symbol table overruns the index');
+    }
     r = new ByteReader(ix, tableOff, tocStart);
     const tn = r.uvarint();
+    this.pairOffsets = new Uint32Array(tn);
+    let prevStart = -1;
+    let prevLen = -1;
+    let prevName = '';
+    let rangeStart = 0;
     for (let i = 0; i < tn; i++) {
-      const name = r.str();
-      const value = r.str();
-      const off = r.uvarint();
-      let vals = this.table.get(name);
-      if (!vals) this.table.set(name, (vals = new Map()));
-      vals.set(value, off);
+      this.pairOffsets[i] = r.pos;
+      const nameLen = r.uvarint();
+      const nameStart = r.pos;
+      r.pos += nameLen;
+      // Names repeat in runs; only decode one when its bytes differ from the previous entry's.
+      const same = prevStart >= 0 && prevLen === nameLen && ix.compare(ix, nameStart, nameStart + nameLen, prevStart, prevStart + prevLen) === 0;
+      if (!same) {
+        if (i > 0) this.nameRanges.set(prevName, [rangeStart, i]);
+        prevName = decodeUtf8(ix, nameStart, nameStart + nameLen);
+        rangeStart = i;
+        prevStart = nameStart;
+        prevLen = nameLen;
+      }
+      const skip = r.uvarint();
+      r.pos += skip;
+      r.uvarint();
+      if (r.pos > tocStart) throw new Error('postings table overruns the index');
     }
+    if (tn > 0) this.nameRanges.set(prevName, [rangeStart, tn]);
+  }
+
+  private symbol(i: number): string {
+    const slot = i & 4095;
+    if (this.symCacheIdx[slot] === i) return this.symCacheStr[slot];
+    if (i >= this.symOffsets.length) throw new RangeError('bad symbol reference');
+    const r = new ByteReader(this.index, this.symOffsets[i]);
+    const str = r.str();
+    this.symCacheIdx[slot] = i;
+    this.symCacheStr[slot] = str;
+    return str;
+  }
+
+  /** Decodes postings-table entry k: [value, postings offset] (the name is known from the range). */
+  private entry(k: number): [string, number] {
+    const r = new ByteReader(this.index, this.pairOffsets[k]);
+    const skip = r.uvarint();
+    r.pos += skip;
+    const value = r.str();
+    return [value, r.uvarint()];
+  }
+
+  private postingsOffset(name: string, value: string): number | undefined {
+    const range = this.nameRanges.get(name);
+    if (!range) return undefined;
+    let lo = range[0];
+    let hi = range[1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const [v, off] = this.entry(mid);
+      if (v === value) return off;
+      if (v < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
   }
 
   minTime(): number {
@@ -364,14 +430,17 @@ export class BlockReader implements PostingsIndex, QuerySource {
 
   // --- PostingsIndex ---
   allPostings(): PostingsArray {
-    return this.readPostings(this.table.get('')?.get(''));
+    return this.readPostings(this.postingsOffset('', ''));
   }
   valuesOf(name: string): Iterable<string> {
-    if (name === '') return [];
-    return this.table.get(name)?.keys() ?? [];
+    const range = name === '' ? undefined : this.nameRanges.get(name);
+    if (!range) return [];
+    const out: string[] = [];
+    for (let k = range[0]; k < range[1]; k++) out.push(this.entry(k)[0]);
+    return out;
   }
   postings(name: string, value: string): PostingsArray {
-    return this.readPostings(this.table.get(name)?.get(value));
+    return this.readPostings(this.postingsOffset(name, value));
   }
   private readPostings(off: number | undefined): PostingsArray {
     if (off === undefined) return EMPTY;
@@ -388,7 +457,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
     r.end = r.pos + len;
     const nl = r.uvarint();
     const labels = new Array<Label>(nl);
-    for (let i = 0; i < nl; i++) labels[i] = { name: this.symbols[r.uvarint()], value: this.symbols[r.uvarint()] };
+    for (let i = 0; i < nl; i++) labels[i] = { name: this.symbol(r.uvarint()), value: this.symbol(r.uvarint()) };
     const nc = r.uvarint();
     const metas = new Array<number>(nc * 5);
     let prevMax = 0;
@@ -571,7 +640,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
   }
 
   async labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
-    if (matchers.length === 0) return [...this.table.keys()].filter((n) => n !== '');
+    if (matchers.length === 0) return [...this.nameRanges.keys()].filter((n) => n !== '');
     const names = new Set<string>();
     for (const ls of this.matchingLabels(matchers, mint, maxt)) for (const l of ls) names.add(l.name);
     return [...names];

@@ -80,6 +80,15 @@ test('head is cut into blocks, queries span blocks and head, compaction merges, 
   await check(db, 25_000, 45_000);
   assert.deepEqual(await db.querier().labelValues('i', [], 0, 50_000), Array.from({ length: 20 }, (_, i) => String(i)).sort());
   assert.equal((await db.querier().series(byName, 0, 5000)).length, 20);
+  // Block-only range: postings lookups, regex and negative matchers against the on-disk index.
+  const ids = async (ms: Matcher[]) =>
+    (await db.querier().select(ms, 0, 25_000)).map((x) => x.labels[1].value).sort((a, b) => Number(a) - Number(b));
+  assert.deepEqual(await ids([...byName, { type: '=~', name: 'i', value: '1.' }]), ['10', '11', '12', '13', '14', '15', '16', '17', '18', '19']);
+  assert.deepEqual(await ids([...byName, { type: '!~', name: 'i', value: '1.|[2-9]' }]), ['0', '1']);
+  assert.deepEqual(await ids([{ type: '=', name: 'i', value: '7' }]), ['7']);
+  assert.deepEqual(await ids([{ type: '=', name: 'i', value: 'nope' }]), []);
+  assert.deepEqual(await ids([...byName, { type: '=', name: 'missing', value: '' }]).then((x) => x.length), 20);
+  assert.deepEqual(await db.querier().labelNames([], 0, 25_000), ['__name__', 'i']);
   // Appends into the persisted range are refused.
   assert.throws(() => db.appender().append(labels(1), 35_000, 1), AppendError);
   const usage = db.diskUsage();
