@@ -232,6 +232,11 @@ export class LogQLEngine {
       case 'range':
         return { kind: 'vector', series: await this.evalRange(e, ctx) };
       case 'vector_agg': {
+        // sum by (g) over a summable range aggregation: group while reading, so a line with unique parsed
+        // labels (trace ids, user ids) does not become a series of its own. Same result, far less work.
+        if (e.op === 'sum' && e.expr.kind === 'range' && !e.expr.grouping && SUMMABLE.has(e.expr.op)) {
+          return { kind: 'vector', series: await this.evalRange(e.expr, ctx, e.grouping ?? { without: false, labels: [] }) };
+        }
         const inner = await this.evalMetric(e.expr, ctx);
         if (inner.kind === 'scalar') throw new LogQLExecError(`${e.op} needs a vector argument`);
         return { kind: 'vector', series: aggregate(e, inner.series, ctx) };
@@ -266,7 +271,7 @@ export class LogQLEngine {
     }
   }
 
-  private async evalRange(e: RangeAggregationExpr, ctx: EvalCtx): Promise<StepSeries[]> {
+  private async evalRange(e: RangeAggregationExpr, ctx: EvalCtx, sumGrouping?: Grouping): Promise<StepSeries[]> {
     const { pushed, rest } = splitPushdown(e.log.pipeline);
     const pipeline = new Pipeline(rest);
     const rangeUs = e.rangeMs * 1000;
@@ -279,7 +284,8 @@ export class LogQLEngine {
     const postFilters = e.unwrap?.postFilters.map(compileLabelFilter) ?? [];
     const unwrapName = e.unwrap?.label;
     const conv = e.unwrap?.conversion ?? '';
-    const grouping: Grouping | undefined = e.unwrap && !e.grouping ? { without: true, labels: [e.unwrap.label] } : e.grouping;
+    const grouping: Grouping | undefined = sumGrouping ?? (e.unwrap && !e.grouping ? { without: true, labels: [e.unwrap.label] } : e.grouping);
+    const byNames = grouping && !grouping.without ? [...new Set(grouping.labels)].sort() : undefined;
     const byBytes = e.op === 'bytes_over_time' || e.op === 'bytes_rate';
 
     interface Acc {
@@ -352,9 +358,22 @@ export class LogQLEngine {
         if (err !== undefined && err !== '') throw pipelineError(err, s);
         s.labels.delete(ERROR_LABEL);
         s.labels.delete(ERROR_DETAILS_LABEL);
-        const labels = toLabels(s.labels);
-        const g = groupOf(labels, labelsKey(labels));
-        push(g.labels, g.key, toUs(entry.ts), v);
+        if (byNames) {
+          // Only the grouping labels matter: no full label set per line.
+          const ls: Label[] = [];
+          for (const name of byNames) {
+            const val = s.labels.get(name);
+            if (val) ls.push({ name, value: val });
+          }
+          push(ls, labelsKey(ls), toUs(entry.ts), v);
+          continue;
+        }
+        let labels = toLabels(s.labels);
+        if (grouping) {
+          const drop = new Set(grouping.labels);
+          labels = labels.filter((l) => !drop.has(l.name));
+        }
+        push(labels, labelsKey(labels), toUs(entry.ts), v);
       }
       if (ctx.signal?.aborted) throw new LogQLExecError('query canceled');
     }
@@ -388,6 +407,9 @@ export class LogQLEngine {
     return out;
   }
 }
+
+/** Range aggregations whose sum over series equals the aggregation over the merged series. */
+const SUMMABLE = new Set(['count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum_over_time']);
 
 function convertUnwrap(raw: string, conv: string): number | undefined {
   const t = raw.trim();

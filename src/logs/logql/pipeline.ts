@@ -74,9 +74,18 @@ export function unanchoredRegExp(pattern: string): RegExp {
   return new RegExp(body.replace(/\\z/g, '$'), flags);
 }
 
+const VALID_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const sanitized = new Map<string, string>();
+
 export function sanitizeLabelName(key: string): string {
-  let out = key.replace(/[^a-zA-Z0-9_]/g, '_');
-  if (out === '' || /^[0-9]/.test(out)) out = '_' + out;
+  if (VALID_NAME.test(key)) return key;
+  let out = sanitized.get(key);
+  if (out === undefined) {
+    out = key.replace(/[^a-zA-Z0-9_]/g, '_');
+    if (out === '' || /^[0-9]/.test(out)) out = '_' + out;
+    if (sanitized.size > 10000) sanitized.clear();
+    sanitized.set(key, out);
+  }
   return out;
 }
 
@@ -104,7 +113,20 @@ function flattenJson(s: LineState, prefix: string, obj: Record<string, unknown>)
   }
 }
 
+/** Cheap test before JSON.parse: a thrown SyntaxError costs far more than parsing a line. */
+function looksLikeObject(line: string): boolean {
+  let i = 0;
+  while (i < line.length && line.charCodeAt(i) <= 32) i++;
+  let j = line.length - 1;
+  while (j > i && line.charCodeAt(j) <= 32) j--;
+  return line[i] === '{' && line[j] === '}';
+}
+
 function parseJsonObject(s: LineState): Record<string, unknown> | undefined {
+  if (!looksLikeObject(s.line)) {
+    setError(s, JSON_ERR, 'Value looks like object, but can\'t find closing \'}\' symbol');
+    return undefined;
+  }
   let v: unknown;
   try {
     v = JSON.parse(s.line);
