@@ -225,10 +225,8 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
     }
   };
 
-  for (const prefix of ['/loki/api/v1', '/api/prom']) {
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/query_range`, handler: queryRange });
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/query`, handler: queryInstant });
-  }
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/query_range', handler: queryRange });
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/query', handler: queryInstant });
 
   const labels = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
