@@ -220,6 +220,8 @@ export class Head implements PostingsIndex {
   /** Time range of in-order head data. */
   minT = Infinity;
   maxT = -Infinity;
+  /** Lower bound of out-of-order samples ever held (conservative: only used to decide whether to read the head). */
+  oooMinT = Infinity;
   /** Nothing older than this is accepted in order (the newest persisted block's end). */
   minValidTime = -Infinity;
   readonly blockRange: number;
@@ -345,6 +347,7 @@ export class Head implements PostingsIndex {
     if (this.oooWindow > 0 && (this.replaying || t >= this.maxT - this.oooWindow)) {
       if (s.ooo === null) s.ooo = new OooBuffer();
       s.ooo.insert(t, hi, lo);
+      if (t < this.oooMinT) this.oooMinT = t;
       return true;
     }
     return false;

@@ -20,11 +20,8 @@ export interface QuerySource {
 export class HeadSource implements QuerySource {
   constructor(private readonly head: Head) {}
   minTime(): number {
-    const h = this.head;
-    let m = h.minT;
     // Out-of-order samples can sit below the in-order minimum.
-    if (h.oooWindow > 0 && h.maxT !== -Infinity) m = Math.min(m, h.maxT - h.oooWindow);
-    return m;
+    return Math.min(this.head.minT, this.head.oooMinT);
   }
   maxTime(): number {
     return this.head.maxT;
