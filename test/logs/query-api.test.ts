@@ -142,6 +142,9 @@ test('invalid query → 400 plain text with the parse position', async () => {
   assert.match(r2.text, /^parse error at line 1, col \d+: syntax error/);
   const r3 = await get('/loki/api/v1/query_range', { query: '{job="api"}', direction: 'sideways', ...range });
   assert.equal(r3.status, 400);
+  const r6 = await get('/loki/api/v1/query_range', { query: '{job="api"}', limit: '5001', ...range });
+  assert.equal(r6.status, 400);
+  assert.match(r6.text, /max entries limit per query exceeded/);
   const r4 = await get('/loki/api/v1/query_range', { query: 'count_over_time({job="api"}[1m])', start: ns(T0), end: ns(T0 + 86_400_000), step: '1s' });
   assert.equal(r4.status, 400);
   assert.match(r4.text, /maximum resolution of 11,000 points/);

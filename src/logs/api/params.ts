@@ -3,6 +3,9 @@ import { parseGoDuration } from '../logql/units.js';
 
 export class BadRequest extends Error {}
 
+/** Loki's max_entries_limit_per_query default. */
+export const MAX_ENTRIES_LIMIT = 5000;
+
 const NS_PER_S = 1000000000n;
 
 /**
@@ -59,6 +62,7 @@ export function parseLimit(value: string | undefined, def = 100): number {
   if (!/^[0-9]+$/.test(value)) throw new BadRequest(`invalid limit '${value}'`);
   const n = Number(value);
   if (n <= 0) throw new BadRequest('limit must be a positive value');
+  if (n > MAX_ENTRIES_LIMIT) throw new BadRequest(`max entries limit per query exceeded, limit > max_entries_limit_per_query (${n} > ${MAX_ENTRIES_LIMIT})`);
   return n;
 }
 
