@@ -85,7 +85,7 @@ const median = (xs: number[]) => {
 
 // ---- Sextant ----
 
-async function benchSextant(rulesFile: string): Promise<{ wall: number[]; groupSum: number[]; alerts: number }> {
+async function benchSextant(rulesFile: string): Promise<{ wall: number[]; groupSum: number[]; cpu: number[]; alerts: number }> {
   const dir = tempDir('rules-bench-sextant');
   let now = Math.floor(Date.now() / INTERVAL) * INTERVAL - (CYCLES + 6) * INTERVAL;
   const clock = () => now;
@@ -108,16 +108,21 @@ async function benchSextant(rulesFile: string): Promise<{ wall: number[]; groupS
   }
   const wall: number[] = [];
   const groupSum: number[] = [];
+  const cpu: number[] = [];
   for (let c = 0; c <= CYCLES; c++) {
     await append(4 + c);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await rules.evalAllNow(now, { sequential: true });
     const ms = performance.now() - t0;
+    const cu = process.cpuUsage(c0);
+    const cpuS = (cu.user + cu.system) / 1e6;
     const sum = rules.groups().reduce((n, g) => n + g.evaluationTime, 0);
-    process.stderr.write(`sextant cycle ${c}: wall ${(ms / 1000).toFixed(2)} s, sum of group durations ${sum.toFixed(2)} s\n`);
+    process.stderr.write(`sextant cycle ${c}: wall ${(ms / 1000).toFixed(2)} s, sum of group durations ${sum.toFixed(2)} s, CPU ${cpuS.toFixed(2)} s\n`);
     if (c > 0) {
       wall.push(ms / 1000);
       groupSum.push(sum);
+      cpu.push(cpuS);
     }
     now += INTERVAL;
   }
@@ -125,12 +130,12 @@ async function benchSextant(rulesFile: string): Promise<{ wall: number[]; groupS
   await rules.stop();
   await db.close();
   rmSync(dir, { recursive: true, force: true });
-  return { wall, groupSum, alerts };
+  return { wall, groupSum, cpu, alerts };
 }
 
 // ---- Prometheus ----
 
-async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[]; groupMax: number[]; alerts: number }> {
+async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[]; groupMax: number[]; cpu: number[]; alerts: number }> {
   let cycle = 0;
   const server = http.createServer((_req, res) => {
     const c = cycle++;
@@ -148,6 +153,7 @@ async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[];
   );
   const groupSum: number[] = [];
   const groupMax: number[] = [];
+  const cpu: number[] = [];
   let alerts = 0;
   try {
     const q = async (expr: string) => {
@@ -162,6 +168,7 @@ async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[];
       return out;
     };
     let lastIter = -1;
+    let lastCpu = -1;
     const deadline = Date.now() + (CYCLES + 8) * INTERVAL + 180_000;
     while (groupSum.length < CYCLES && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
@@ -171,6 +178,12 @@ async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[];
       // Every group has finished iteration `it` when the least advanced one has.
       const it = Math.min(...iters) - Math.max(0, ...missed);
       if (it <= lastIter || it < 3) continue; // the first iterations run before data is complete
+      const cpuNow = (await selfMetrics('process_cpu_seconds_total'))[0] ?? 0;
+      const cpuText = await (await fetch(`${prom.url}/metrics`)).text();
+      const cpuTotal = Number(/^process_cpu_seconds_total (\S+)$/m.exec(cpuText)?.[1] ?? cpuNow);
+      // CPU per iteration: includes scraping and storing the 100,000 series every 15 s.
+      if (lastCpu >= 0 && it === lastIter + 1) cpu.push(cpuTotal - lastCpu);
+      lastCpu = cpuTotal;
       lastIter = it;
       const vals = await selfMetrics('prometheus_rule_group_last_duration_seconds');
       const sum = vals.reduce((a, b) => a + b, 0);
@@ -184,7 +197,7 @@ async function benchPrometheus(rulesFile: string): Promise<{ groupSum: number[];
     await prom.stop();
     server.close();
   }
-  return { groupSum, groupMax, alerts };
+  return { groupSum, groupMax, cpu, alerts };
 }
 
 const dir = tempDir('rules-bench');
@@ -198,8 +211,14 @@ const report = {
   rules: RULES,
   series: SERIES,
   groups: Math.ceil(RULES / GROUP_SIZE),
-  sextant: { cycleWallSecondsMedian: median(s.wall), groupDurationSumSecondsMedian: median(s.groupSum), activeAlerts: s.alerts, cycles: s.wall.length },
-  prometheus: p && { groupDurationSumSecondsMedian: median(p.groupSum), groupDurationMaxSecondsMedian: median(p.groupMax), alertsSeries: p.alerts, cycles: p.groupSum.length },
+  sextant: { cycleWallSecondsMedian: median(s.wall), groupDurationSumSecondsMedian: median(s.groupSum), cpuSecondsPerCycleMedian: median(s.cpu), activeAlerts: s.alerts, cycles: s.wall.length },
+  prometheus: p && {
+    groupDurationSumSecondsMedian: median(p.groupSum),
+    groupDurationMaxSecondsMedian: median(p.groupMax),
+    processCpuSecondsPerIterationMedian: median(p.cpu),
+    alertsSeries: p.alerts,
+    cycles: p.groupSum.length,
+  },
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 rmSync(dir, { recursive: true, force: true });
