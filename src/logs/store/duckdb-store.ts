@@ -51,7 +51,7 @@ export interface OpenLogStoreOptions {
   /** Files smaller than this are merged once there are `compactMinFiles` of them (default 16 MiB, 8). */
   compactBelowBytes?: number;
   compactMinFiles?: number;
-  /** Parquet ZSTD level (default 3). */
+  /** Parquet ZSTD level (default 7: with Parquet V2 encodings it stores less than gzip -6; see docs/benchmarks.md). */
   zstdLevel?: number;
 }
 
@@ -330,9 +330,9 @@ class DuckLogStore implements LogStore {
   ): Promise<ChunkFile> {
     const path = join(this.chunkDir, `${seqName(seq)}.parquet`);
     const tmp = `${path}.tmp`;
-    const level = this.opts.zstdLevel ?? 3;
+    const level = this.opts.zstdLevel ?? 7;
     await conn.run(
-      `COPY (${selectSql} ORDER BY stream_id, ts) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE 122880)`,
+      `COPY (${selectSql} ORDER BY stream_id, ts) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE 122880, PARQUET_VERSION V2)`,
     );
     const fh = await open(tmp, 'r+');
     try {
