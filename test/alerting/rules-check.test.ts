@@ -42,3 +42,14 @@ for (const sub of ['valid', 'invalid'] as const) {
     });
   }
 }
+
+test('`sextant check rules` prints what promtool prints and exits the same way', () => {
+  const files = ['valid/01-instance-down.yml', 'valid/13-templates-advanced.yml', 'invalid/bad-template.yml', 'invalid/record-and-alert.yml'];
+  for (const f of files) {
+    const want = spawnSync(PROMTOOL, ['check', 'rules', f], { encoding: 'utf8', cwd: dir });
+    const got = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli', 'run.ts'), 'check', 'rules', f], { encoding: 'utf8', cwd: dir });
+    assert.equal(got.status, want.status, f);
+    const norm = (s: string) => s.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+    assert.deepEqual(norm(got.stdout), norm(want.stdout + want.stderr), f);
+  }
+});

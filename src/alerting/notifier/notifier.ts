@@ -189,7 +189,7 @@ export class Notifier {
     try {
       const res = await this.fetchFn(url, { method: 'POST', headers, body, signal: ctrl.signal });
       await res.arrayBuffer().catch(() => undefined);
-      if (res.status / 100 !== 2 && Math.floor(res.status / 100) !== 2) throw new Error(`bad response status ${res.status} ${res.statusText}`);
+      if (Math.floor(res.status / 100) !== 2) throw new Error(`bad response status ${res.status} ${res.statusText}`);
       metrics.sent.inc({ alertmanager: url }, n);
       return true;
     } catch (e) {

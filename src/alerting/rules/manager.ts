@@ -6,7 +6,6 @@
  * notifier. A reload whose rule files fail validation throws and leaves the running groups untouched.
  */
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { glob } from '../../config/glob.js';
 import type { PrometheusConfig } from '../../config/types.js';
@@ -232,7 +231,6 @@ export class RuleManager {
       this.o.logger.error({ errors }, 'loading rule files failed; keeping the previous rules');
       throw err;
     }
-    void dirname;
     const restored = this.restoredOnce;
     const next = new Map<string, Group>();
     for (const { file, groups } of loaded) {
