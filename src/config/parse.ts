@@ -146,6 +146,15 @@ class Parser {
       },
       storage: (v) => (cfg.storage = this.storage(v)),
       tracing: (v) => (cfg.tracing = this.tracing(v)),
+      alertmanager_config: (v) => {
+        const n = r.resolve(v);
+        if (!n || !n.range) return;
+        // Keep the section's own text (re-indented to its column) so the Alertmanager parser reports real lines.
+        const start = n.range[0];
+        const col = start - (original.lastIndexOf('\n', start - 1) + 1);
+        cfg.alertmanagerConfig = { text: ' '.repeat(col) + original.slice(start, n.range[2]), line: r.line(n) ?? 1 };
+      },
+      alertmanager_config_file: (v) => (cfg.alertmanagerConfigFile = this.path(r.str(v, 'alertmanager_config_file'))),
     });
     cfg.global = global;
     for (const n of ruleFileNodes) {

@@ -167,6 +167,10 @@ export interface PrometheusConfig {
   /** Sections Sextant accepts but does not act on yet, as written (snake_case keys). */
   storage?: Record<string, unknown>;
   tracing?: Record<string, unknown>;
+  /** Sextant extension: the built-in Alertmanager's configuration inline (YAML text of the section, first line). */
+  alertmanagerConfig?: { text: string; line: number };
+  /** Sextant extension: the built-in Alertmanager's configuration file (resolved against the config's directory). */
+  alertmanagerConfigFile?: string;
   /** The file it was read from (absolute), or undefined for the built-in default. */
   sourceFile?: string;
   /** The original YAML text, for /api/v1/status/config. */
