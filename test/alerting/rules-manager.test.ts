@@ -189,7 +189,22 @@ test('keep_firing_for keeps a firing alert after its condition clears; templated
   await s.rules.evalAllNow();
   assert.equal(st().state, 'inactive', 'resolved once keep_firing_for has passed');
   assert.equal(s.sent.length, 3);
-  assert.equal(s.sent[2][0].endsAt, s.now(), 'resolved alerts are sent with endsAt = resolution time');
+  const resolvedAt = s.now();
+  assert.equal(s.sent[2][0].endsAt, resolvedAt, 'resolved alerts are sent with endsAt = resolution time');
+  // Resolved alerts are kept for 15 minutes and re-sent every resend delay, then forgotten.
+  s.advance(61_000);
+  await s.write({ __name__: 'temp', room: 'r1' }, 20);
+  await s.rules.evalAllNow();
+  assert.equal(s.sent.length, 4);
+  assert.equal(s.sent[3][0].endsAt, resolvedAt);
+  s.advance(15 * 60_000);
+  await s.write({ __name__: 'temp', room: 'r1' }, 20);
+  await s.rules.evalAllNow();
+  const n = s.sent.length;
+  s.advance(61_000);
+  await s.write({ __name__: 'temp', room: 'r1' }, 20);
+  await s.rules.evalAllNow();
+  assert.equal(s.sent.length, n, 'nothing is sent once the resolved alert has been dropped');
 });
 
 test('pod capacity: nodes near the 110-pods-per-node limit', async (t) => {
