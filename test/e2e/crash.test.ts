@@ -14,7 +14,7 @@ import { freePort, tempDir } from '../peers/process.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 async function startServer(dataDir: string, config: string, port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--config', config, '--log-level', 'warn'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--config', config, '--log-level', 'warn', '--otlp-grpc-listen', '127.0.0.1:0'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -156,3 +156,25 @@ test('label values cut out of large strings (scrape bodies) do not keep those st
   assert.equal((await db.querier().select([eq('__name__', 'sliced')], 0, 2000)).length, 100);
   await db.close();
 });
+
+test('a sample overtaken by a concurrent commit is kept, not dropped after being acknowledged', async () => {
+  const dir = await tmp();
+  let db = await TSDB.open({ dir, blockRangeMs: 7_200_000 });
+  const s = L({ __name__: 'race_total', job: 'a' });
+  const seed = db.appender();
+  seed.append(s, 1000, 1);
+  await seed.commit();
+  // Both pass the append checks against the committed state (t=1000); B then commits first.
+  const a = db.appender();
+  const b = db.appender();
+  a.append(s, 2000, 2);
+  b.append(s, 3000, 3);
+  await b.commit();
+  await a.commit();
+  const read = async () => Array.from((await db.querier().select([eq('__name__', 'race_total')], 0, 10_000))[0].timestamps);
+  assert.deepEqual(await read(), [1000, 2000, 3000]);
+  await db.close();
+  db = await TSDB.open({ dir, blockRangeMs: 7_200_000 });
+  assert.deepEqual(await read(), [1000, 2000, 3000], 'and after WAL replay');
+  await db.close();
+});

@@ -334,7 +334,7 @@ export class Head implements PostingsIndex {
    * Applies one committed (or replayed) sample. Returns false when it cannot be applied any more (another
    * appender committed a newer sample first); duplicates of the last sample are silently ignored.
    */
-  applySample(s: MemSeries, t: number, hi: number, lo: number): boolean {
+  applySample(s: MemSeries, t: number, hi: number, lo: number, acknowledged = false): boolean {
     if (t > s.maxT && t >= this.minValidTime) {
       if (s.count > 0 && (s.count >= MAX_SAMPLES_PER_CHUNK || t >= this.chunkEnd(s.minT))) this.finishChunk(s);
       s.appendBits(t, hi, lo);
@@ -345,6 +345,15 @@ export class Head implements PostingsIndex {
     if (t === s.maxT) return (hi | 0) === s.vHi && (lo | 0) === s.vLo;
     // Below minValidTime the range is already (being) persisted: only the out-of-order path may take it.
     if (this.oooWindow > 0 && (this.replaying || t >= this.maxT - this.oooWindow)) {
+      if (s.ooo === null) s.ooo = new OooBuffer();
+      s.ooo.insert(t, hi, lo);
+      if (t < this.oooMinT) this.oooMinT = t;
+      return true;
+    }
+    // A sample that passed the append checks and is being committed (or replayed from the WAL) was, or will be,
+    // acknowledged to its writer. If a concurrent commit overtook it, it goes into the out-of-order buffer
+    // rather than being dropped: the durability promise outranks in-order-only storage.
+    if (acknowledged && t >= this.minValidTime) {
       if (s.ooo === null) s.ooo = new OooBuffer();
       s.ooo.insert(t, hi, lo);
       if (t < this.oooMinT) this.oooMinT = t;
@@ -647,7 +656,7 @@ export class HeadAppender implements Appender {
     const ts = this.ts;
     const bits = this.bits;
     for (let i = 0; i < n; i++) {
-      if (!head.applySample(series[i], ts[i], bits[2 * i + 1], bits[2 * i])) head.droppedAtCommit++;
+      if (!head.applySample(series[i], ts[i], bits[2 * i + 1], bits[2 * i], true)) head.droppedAtCommit++;
     }
     head.inflight.delete(this);
     this.reset();

@@ -44,7 +44,7 @@ export function applyRecord(head: Head, rec: Uint8Array): void {
       decodeSamples(rec, (ref, t, hi, lo) => {
         const s = byRef[ref];
         // Older samples are in blocks already, unless they were out-of-order ones that came after the cut.
-        if (s !== undefined && (t >= minValid || head.oooWindow > 0)) head.applySample(s, t, hi, lo);
+        if (s !== undefined && (t >= minValid || head.oooWindow > 0)) head.applySample(s, t, hi, lo, true);
       });
       break;
     }
