@@ -39,6 +39,7 @@ import { openTraceStore } from '../traces/store/index.js';
 import type { TraceStore } from '../traces/store/interface.js';
 import { registerTraceIngestRoutes, startOtlpGrpcServer } from '../traces/ingest/index.js';
 import { DerivedMetrics, registerExemplarRoutes } from '../traces/derived/index.js';
+import { registerTraceQueryRoutes } from '../traces/api/index.js';
 
 export interface SextantOptions {
   /** A Prometheus configuration file; without one Sextant monitors itself and this host. */
@@ -196,6 +197,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   registerLokiQueryRoutes(app, { store: logs, logger });
   registerTraceIngestRoutes(app, { store: traces, logger, onSpans });
   registerExemplarRoutes(app, { exemplars: spanMetrics.exemplars });
+  registerTraceQueryRoutes(app, { store: traces, logger });
   registerUiRoutes(app, { distDir: uiDistDir() });
 
   await app.listen({ host, port: Number(portText) });
