@@ -2,7 +2,7 @@
  * The latest exemplar of each latency bucket series, in memory: a trace id that fell into that bucket, so a
  * dashboard can jump from a slow bucket to a trace. Served by GET /api/v1/query_exemplars.
  */
-import { labelsKey, type Labels } from '../../model/labels.js';
+import type { Labels } from '../../model/labels.js';
 import { compileMatcher, type Matcher } from '../../model/matcher.js';
 
 export interface Exemplar {
@@ -25,19 +25,20 @@ export interface ExemplarSource {
 }
 
 export class ExemplarStore implements ExemplarSource {
-  private readonly latest = new Map<string, { labels: Labels; ex: Exemplar }>();
+  /** Keyed by the (shared, never mutated) label array itself, so recording costs no key building. */
+  private readonly latest = new Map<Labels, { labels: Labels; ex: Exemplar }>();
 
   constructor(private readonly maxSeries = 100_000) {}
 
+  /** `labels` must be the same array each time for the same series: the array itself is the key. */
   record(labels: Labels, ex: Exemplar): void {
-    const key = labelsKey(labels);
-    const cur = this.latest.get(key);
+    const cur = this.latest.get(labels);
     if (cur) {
       if (ex.timestampMs >= cur.ex.timestampMs) cur.ex = ex;
       return;
     }
     if (this.latest.size >= this.maxSeries) return;
-    this.latest.set(key, { labels, ex });
+    this.latest.set(labels, { labels, ex });
   }
 
   query(matcherSets: readonly (readonly Matcher[])[], startMs: number, endMs: number): ExemplarSeries[] {

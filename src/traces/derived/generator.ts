@@ -67,6 +67,10 @@ const STATUS_LABEL: Record<Span['status']['code'], string> = {
   error: 'STATUS_CODE_ERROR',
 };
 
+function withNameAndLe(labels: Labels, name: string, le: string): Labels {
+  return [...labels, { name: '__name__', value: name }, { name: 'le', value: le }].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** An attribute name as a Prometheus label name (Tempo replaces what is not [a-zA-Z0-9_] with `_`). */
 export function sanitizeLabelName(n: string): string {
   const s = n.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -102,6 +106,8 @@ export class DerivedMetrics {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   readonly exemplars = new ExemplarStore();
+  /** Per span-metrics series: the labels of each of its bucket series (exemplars are kept per bucket). */
+  private readonly bucketLabels = new Map<string, Labels[]>();
 
   constructor(private readonly opts: DerivedMetricsOptions) {
     this.now = opts.now ?? Date.now;
@@ -142,27 +148,39 @@ export class DerivedMetrics {
   }
 
   private spanMetrics(s: Span): void {
-    const labels: Record<string, string> = {
-      service: s.serviceName,
-      span_name: s.name,
-      span_kind: KIND_LABEL[s.kind],
-      status_code: STATUS_LABEL[s.status.code],
-    };
+    let key = `${s.serviceName}\u0000${s.name}\u0000${s.kind}\u0000${s.status.code}`;
+    const dimVals: (string | undefined)[] = [];
     for (const d of this.dims) {
       const v = s.attributes[d.attr] ?? s.resource[d.attr];
-      if (v !== undefined && v !== null && typeof v !== 'object') labels[d.label] = String(v);
+      const text = v !== undefined && v !== null && typeof v !== 'object' ? String(v) : undefined;
+      dimVals.push(text);
+      key += `\u0000${text ?? ''}`;
     }
-    const c = this.calls.get(labels);
-    const h = this.latency.get(labels);
+    const labels = (): Record<string, string> => {
+      const r: Record<string, string> = {
+        service: s.serviceName,
+        span_name: s.name,
+        span_kind: KIND_LABEL[s.kind],
+        status_code: STATUS_LABEL[s.status.code],
+      };
+      this.dims.forEach((d, i) => {
+        if (dimVals[i] !== undefined) r[d.label] = dimVals[i]!;
+      });
+      return r;
+    };
+    const c = this.calls.get(labels, key);
+    const h = this.latency.get(labels, key);
     if (!c || !h) return;
     c.value.v++;
     const secs = Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e9;
     const bucket = h.value.observe(secs);
-    const le = bucket < h.value.bounds.length ? formatLe(h.value.bounds[bucket]) : '+Inf';
-    const bucketLabels: Labels = [...h.labels, { name: '__name__', value: 'traces_spanmetrics_latency_bucket' }, { name: 'le', value: le }].sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    this.exemplars.record(bucketLabels, {
+    let bl = this.bucketLabels.get(key);
+    if (!bl) {
+      bl = h.value.bounds.map((_, i) => withNameAndLe(h.labels, 'traces_spanmetrics_latency_bucket', formatLe(h.value.bounds[i])));
+      bl.push(withNameAndLe(h.labels, 'traces_spanmetrics_latency_bucket', '+Inf'));
+      this.bucketLabels.set(key, bl);
+    }
+    this.exemplars.record(bl[bucket], {
       traceId: s.traceId,
       spanId: s.spanId,
       value: secs,

@@ -81,10 +81,17 @@ export class SeriesFamily<T> {
     private readonly set: SeriesSet,
     private readonly make: () => T,
   ) {}
-  /** The series for these labels, created if the limit allows; undefined (counted as dropped) otherwise. */
-  get(record: Record<string, string>): SeriesEntry<T> | undefined {
-    const labels = labelsFromRecord(record);
-    const key = labelsKey(labels);
+  /**
+   * The series for these labels, created if the limit allows; undefined (counted as dropped) otherwise.
+   * `fastKey`, when given, must identify the label set uniquely; it spares building the labels per call.
+   */
+  get(record: Record<string, string> | (() => Record<string, string>), fastKey?: string): SeriesEntry<T> | undefined {
+    if (fastKey !== undefined) {
+      const hit = this.series.get(fastKey);
+      if (hit) return hit;
+    }
+    const labels = labelsFromRecord(typeof record === 'function' ? record() : record);
+    const key = fastKey ?? labelsKey(labels);
     let e = this.series.get(key);
     if (!e) {
       if (!this.set.tryAdd()) return undefined;

@@ -92,6 +92,12 @@ function u64(v: unknown, where: string): bigint {
     if (!Number.isFinite(v)) throw new OtlpDecodeError(`${where} is not a number`);
     return BigInt(Math.trunc(v));
   }
+  if (typeof v === 'object' && typeof (v as { low?: unknown }).low === 'number') {
+    // protobufjs Long: combine the halves directly (Long#toString divides, and is the hot spot of decoding).
+    const l = v as { low: number; high: number; unsigned?: boolean };
+    const n = (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
+    return l.unsigned ? n : BigInt.asIntN(64, n);
+  }
   try {
     return BigInt(typeof v === 'string' ? v : (v as { toString(): string }).toString());
   } catch {
@@ -109,10 +115,21 @@ function enumIndex(v: unknown, prefix: string, names: readonly string[]): number
   return 0;
 }
 
+const VALUE_KEYS = ['stringValue', 'intValue', 'boolValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue',
+  'string_value', 'int_value', 'bool_value', 'double_value', 'array_value', 'kvlist_value', 'bytes_value'] as const;
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
 function anyValue(v: unknown): AttrValue {
   if (v === null || typeof v !== 'object') return null;
   const o = v as Obj;
-  const key = Object.keys(o).find((k) => (k.endsWith('Value') || k.endsWith('_value')) && o[k] !== undefined && o[k] !== null);
+  // protobufjs keeps proto3 defaults on the prototype: the set member of the oneof is the own property.
+  let key: string | undefined;
+  for (const k of VALUE_KEYS) {
+    if (hasOwn(o, k) && o[k] !== undefined && o[k] !== null) {
+      key = k;
+      break;
+    }
+  }
   switch (key) {
     case 'stringValue':
     case 'string_value':

@@ -1,0 +1,295 @@
+/**
+ * Trace benchmarks (figures in docs/benchmarks.md, "Traces"):
+ *
+ *   1. ingest   OTLP/HTTP protobuf into a real Sextant server (store + span metrics + service graph), realistic
+ *               spans (10 attributes, 2 events), CONCURRENCY clients, sustained INGEST_SECONDS (default 60);
+ *               reports spans/s per 5 s window (median) and overall
+ *   2. load     SPANS spans (default 10,000,000; traces of 10 spans, 20 services) appended straight to a trace
+ *               store, to measure the queries below at that size
+ *   3. lookup   trace by id: LOOKUPS random stored traces, median / p90 / p99 latency (and after a reopen)
+ *   4. search   service=svc-3, minDuration=500ms, limit 20 over the whole range; median of SEARCHES runs
+ *
+ *   npx tsx bench/traces-bench.ts [--ingest-seconds 60] [--spans 10000000] [--phase ingest|store|all]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execSync } from 'node:child_process';
+import pino from 'pino';
+import { startSextant } from '../src/server/sextant.js';
+import { openTraceStore } from '../src/traces/store/index.js';
+import { writeBlock } from '../src/traces/store/block.js';
+import { traceProtoTypes } from '../src/traces/ingest/otlp.js';
+import type { Span } from '../src/traces/model.js';
+
+const { values } = parseArgs({
+  options: {
+    'ingest-seconds': { type: 'string', default: '60' },
+    spans: { type: 'string', default: '10000000' },
+    phase: { type: 'string', default: 'all' },
+    concurrency: { type: 'string', default: '4' },
+    lookups: { type: 'string', default: '200' },
+    searches: { type: 'string', default: '15' },
+    // Build the blocks directly (the same writeBlock the store's flush uses), skipping the WAL: loading 10M spans
+    // through append() on a shared 2-core machine takes longer than the queries this phase measures.
+    bulk: { type: 'boolean', default: false },
+  },
+});
+const INGEST_SECONDS = Number(values['ingest-seconds']);
+const SPANS = Number(values.spans);
+const CONCURRENCY = Number(values.concurrency);
+const LOOKUPS = Number(values.lookups);
+const SEARCHES = Number(values.searches);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const fmt = (n: number, d = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: d });
+
+/** Deterministic pseudo-random numbers so runs are comparable. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mostly 1–200 ms, about 2 % above 500 ms. */
+function durationNs(r: () => number): bigint {
+  const ms = r() < 0.02 ? 500 + r() * 2500 : 1 + r() ** 2 * 200;
+  return BigInt(Math.round(ms * 1e6));
+}
+
+function traceIdOf(n: number): string {
+  return n.toString(16).padStart(24, '0') + 'beefcafe';
+}
+
+/** Trace `n`: 10 spans across services; span 0 is the root. */
+function makeTrace(n: number, baseNs: bigint, r: () => number): Span[] {
+  const traceId = traceIdOf(n);
+  const spans: Span[] = [];
+  const start = baseNs + BigInt(n) * 1_000_000n;
+  for (let i = 0; i < 10; i++) {
+    const svc = `svc-${(n + i) % 20}`;
+    const s = start + BigInt(i) * 100_000n;
+    spans.push({
+      traceId,
+      spanId: (n * 16 + i + 1).toString(16).padStart(16, '0'),
+      parentSpanId: i === 0 ? undefined : (n * 16 + 1).toString(16).padStart(16, '0'),
+      name: i === 0 ? 'GET /api/orders/{id}' : `op-${i % 5}`,
+      kind: i === 0 ? 'server' : i % 2 ? 'client' : 'internal',
+      startTimeUnixNano: s,
+      endTimeUnixNano: s + durationNs(r),
+      attributes: {
+        'http.method': 'GET',
+        'http.route': '/api/orders/{id}',
+        'http.status_code': r() < 0.03 ? 500 : 200,
+        'net.peer.name': `host-${n % 50}.internal`,
+        'user.id': `u-${Math.floor(r() * 100000)}`,
+        region: ['eu-west-1', 'us-east-1', 'ap-south-1'][n % 3],
+        'customer.tier': ['free', 'pro', 'enterprise'][n % 3],
+        'db.system': 'postgresql',
+        'request.size': Math.floor(r() * 10000),
+        'cache.hit': r() < 0.5,
+      },
+      events: [
+        { timeUnixNano: s + 1000n, name: 'request.received', attributes: { 'queue.depth': 3 } },
+        { timeUnixNano: s + 5000n, name: 'db.query', attributes: { statement: 'SELECT * FROM orders WHERE id = $1' } },
+      ],
+      links: [],
+      status: { code: r() < 0.03 ? 'error' : 'unset' },
+      resource: { 'service.name': svc, 'service.version': '1.4.2', 'k8s.namespace.name': 'shop', 'k8s.pod.name': `${svc}-7d9f-abcde` },
+      scope: { name: 'io.opentelemetry.http', version: '1.0.0' },
+      serviceName: svc,
+    });
+  }
+  return spans;
+}
+
+/** An OTLP request of `traces` traces whose ids are patched per request (encoding once, not per request). */
+function requestTemplate(traces: number): { body: Buffer; idOffsets: number[] } {
+  const r = rng(7);
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const spans: Span[] = [];
+  for (let t = 0; t < traces; t++) spans.push(...makeTrace(0xabc000 + t, base, r));
+  const kv = (k: string, v: unknown): object => ({
+    key: k,
+    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: v } : { doubleValue: v },
+  });
+  const byService = new Map<string, Span[]>();
+  for (const s of spans) byService.set(s.serviceName, [...(byService.get(s.serviceName) ?? []), s]);
+  const msg = {
+    resourceSpans: [...byService].map(([, ss]) => ({
+      resource: { attributes: Object.entries(ss[0].resource).map(([k, v]) => kv(k, v)) },
+      scopeSpans: [
+        {
+          scope: { name: ss[0].scope.name, version: ss[0].scope.version },
+          spans: ss.map((s) => ({
+            traceId: Buffer.from(s.traceId, 'hex'),
+            spanId: Buffer.from(s.spanId, 'hex'),
+            parentSpanId: s.parentSpanId ? Buffer.from(s.parentSpanId, 'hex') : undefined,
+            name: s.name,
+            kind: ['unspecified', 'internal', 'server', 'client'].indexOf(s.kind),
+            startTimeUnixNano: s.startTimeUnixNano.toString(),
+            endTimeUnixNano: s.endTimeUnixNano.toString(),
+            attributes: Object.entries(s.attributes).map(([k, v]) => kv(k, v)),
+            events: s.events.map((e) => ({ timeUnixNano: e.timeUnixNano.toString(), name: e.name, attributes: Object.entries(e.attributes).map(([k, v]) => kv(k, v)) })),
+            status: { code: s.status.code === 'error' ? 2 : 0 },
+          })),
+        },
+      ],
+    })),
+  };
+  const t = traceProtoTypes().request;
+  const body = Buffer.from(t.encode(t.fromObject(msg)).finish());
+  // Every trace id ends in "beefcafe"; patch the 12 bytes before it per request.
+  const marker = Buffer.from('beefcafe', 'hex');
+  const idOffsets: number[] = [];
+  for (let p = body.indexOf(marker); p >= 0; p = body.indexOf(marker, p + 1)) idOffsets.push(p - 12);
+  return { body, idOffsets };
+}
+
+async function ingestPhase(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'traces-bench-ingest-'));
+  const sextant = await startSextant({ dataDir, listen: '127.0.0.1:0', logger: pino({ level: 'warn' }), defaultScrapeIntervalMs: 15_000 });
+  const TRACES_PER_REQ = 50; // 500 spans per request, a typical exporter batch
+  const tpl = requestTemplate(TRACES_PER_REQ);
+  const spansPerReq = TRACES_PER_REQ * 10;
+  console.log(`ingest: ${spansPerReq} spans/request, ${fmt(tpl.body.length / spansPerReq, 0)} bytes/span protobuf, ${CONCURRENCY} clients, ${INGEST_SECONDS} s`);
+  let seq = 0;
+  let done = 0;
+  let failed = 0;
+  const windows: number[] = [];
+  let windowStart = performance.now();
+  let windowSpans = 0;
+  const end = performance.now() + INGEST_SECONDS * 1000;
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const body = Buffer.from(tpl.body);
+      const id = seq++;
+      // Each request gets fresh trace ids: (request number, trace index within the request).
+      for (let i = 0; i < tpl.idOffsets.length; i++) body.writeUInt32BE(id, tpl.idOffsets[i]);
+      const res = await fetch(`${sextant.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      await res.arrayBuffer();
+      if (res.status !== 200) failed++;
+      else {
+        done += spansPerReq;
+        windowSpans += spansPerReq;
+      }
+      const now = performance.now();
+      if (now - windowStart >= 5000) {
+        windows.push((windowSpans / (now - windowStart)) * 1000);
+        windowStart = now;
+        windowSpans = 0;
+      }
+    }
+  };
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  console.log(`ingest: ${fmt(done)} spans in ${fmt(secs)} s = ${fmt(done / secs, 0)} spans/s overall; median of 5 s windows ${fmt(median(windows), 0)} spans/s (min ${fmt(Math.min(...windows), 0)}, max ${fmt(Math.max(...windows), 0)}); failed requests ${failed}`);
+  console.log(`ingest: ${fmt((done / secs) * (tpl.body.length / spansPerReq) / 1e6, 2)} MB/s of OTLP protobuf; process CPU ${fmt(cpuSecs)} s (server and load generator together) = ${fmt(done / cpuSecs, 0)} spans per CPU-second`);
+  await sextant.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+async function storePhase(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'traces-bench-store-'));
+  if (values.bulk) {
+    const r = rng(42);
+    const base = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+    const traces = Math.ceil(SPANS / 10);
+    const PER_BLOCK = 20_000; // traces = 200,000 spans, the store's own block size
+    const t0 = performance.now();
+    await (await import('node:fs/promises')).mkdir(join(dir, 'blocks'), { recursive: true });
+    for (let t = 0, seq = 0; t < traces; t += PER_BLOCK, seq++) {
+      const spans: Span[] = [];
+      for (let k = t; k < Math.min(traces, t + PER_BLOCK); k++) spans.push(...makeTrace(k, base, r));
+      await writeBlock(join(dir, 'blocks'), seq, spans, 0);
+      if (seq % 10 === 9) console.log(`bulk: ${fmt((t + PER_BLOCK) * 10)} spans, ${fmt(((t + PER_BLOCK) * 10) / ((performance.now() - t0) / 1000), 0)} spans/s`);
+    }
+    console.log(`bulk: ${fmt(traces * 10)} spans written as blocks in ${fmt((performance.now() - t0) / 1000)} s`);
+  }
+  let store = await openTraceStore({ dir, maintenanceIntervalMs: 0 });
+  const r = rng(42);
+  const base = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+  const traces = Math.ceil(SPANS / 10);
+  const BATCH_TRACES = 1000;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let lastLog = t0;
+  for (let t = 0; t < (values.bulk ? 0 : traces); t += BATCH_TRACES) {
+    const batch: Span[] = [];
+    for (let k = t; k < Math.min(traces, t + BATCH_TRACES); k++) batch.push(...makeTrace(k, base, r));
+    await store.append(batch);
+    if (performance.now() - lastLog > 30_000) {
+      lastLog = performance.now();
+      console.log(`load: ${fmt((t + BATCH_TRACES) * 10)} spans, ${fmt(((t + BATCH_TRACES) * 10) / ((lastLog - t0) / 1000), 0)} spans/s`);
+    }
+  }
+  await store.flush();
+  const loadSecs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included)`);
+  const st = store.stats();
+  console.log(`load: ${fmt(traces * 10)} spans in ${fmt(loadSecs)} s (${fmt((traces * 10) / loadSecs, 0)} spans/s direct append incl. block writes); ${st.blocks} blocks, ${fmt(st.bytes / 1e9, 2)} GB on disk`);
+  console.log(`load: ${execSync(`du -sh ${dir}`).toString().trim()}`);
+
+  const lookup = async (label: string): Promise<void> => {
+    const rr = rng(99);
+    const lat: number[] = [];
+    for (let i = 0; i < LOOKUPS; i++) {
+      const id = traceIdOf(Math.floor(rr() * traces));
+      const a = performance.now();
+      const spans = await store.getTrace(id);
+      lat.push(performance.now() - a);
+      if (spans?.length !== 10) throw new Error(`trace ${id}: ${spans?.length} spans`);
+    }
+    console.log(`lookup (${label}): ${LOOKUPS} traces by id over ${fmt(traces * 10)} spans: median ${fmt(median(lat), 2)} ms, p90 ${fmt(pct(lat, 90), 2)} ms, p99 ${fmt(pct(lat, 99), 2)} ms`);
+  };
+  const search = async (label: string): Promise<void> => {
+    const lat: number[] = [];
+    let found = 0;
+    for (let i = 0; i < SEARCHES; i++) {
+      const a = performance.now();
+      const res = await store.search({ start: 0n, end: 2n ** 62n, serviceName: 'svc-3', minDurationNs: 500_000_000n, limit: 20 });
+      lat.push(performance.now() - a);
+      found = res.length;
+    }
+    console.log(`search (${label}): service=svc-3 minDuration=500ms limit=20 over ${fmt(traces * 10)} spans: median ${fmt(median(lat), 1)} ms (min ${fmt(Math.min(...lat), 1)}, max ${fmt(Math.max(...lat), 1)}), ${found} traces`);
+    const lat2: number[] = [];
+    for (let i = 0; i < Math.max(3, Math.floor(SEARCHES / 3)); i++) {
+      const a = performance.now();
+      await store.search({ start: 0n, end: 2n ** 62n, serviceName: 'svc-3', minDurationNs: 500_000_000n, conditions: [{ field: 'span.http.status_code', op: '>=', value: 500 }], limit: 20 });
+      lat2.push(performance.now() - a);
+    }
+    console.log(`search (${label}): ... && span.http.status_code >= 500: median ${fmt(median(lat2), 1)} ms`);
+  };
+  await lookup('warm');
+  await search('warm');
+  await store.close();
+  const r0 = performance.now();
+  store = await openTraceStore({ dir, maintenanceIntervalMs: 0 });
+  console.log(`reopen: ${fmt(performance.now() - r0, 0)} ms`);
+  await lookup('after reopen');
+  await search('after reopen');
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(`traces-bench: node ${process.version}, commit ${execSync('git rev-parse --short HEAD').toString().trim()}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+if (values.phase === 'ingest' || values.phase === 'all') await ingestPhase();
+if (values.phase === 'store' || values.phase === 'all') await storePhase();
