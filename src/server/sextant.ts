@@ -245,6 +245,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     // Rules first: a rule file that fails validation rejects the reload before anything else changes.
     await ruleManager.applyConfig(cfg);
     notifier.applyConfig(cfg);
+    engine.noStepSubqueryIntervalMs = cfg.global.evaluationInterval;
     await scrape.applyConfig(cfg);
     await remoteWrite.applyConfig(cfg);
     if (cfg.remoteWrite.length > 0 && !unsubscribe) unsubscribe = storage.subscribe((batch) => remoteWrite.onCommit(batch));

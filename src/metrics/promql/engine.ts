@@ -77,7 +77,8 @@ export class Engine {
   readonly lookbackDeltaMs: number;
   readonly maxSamples: number;
   readonly timeoutMs: number;
-  readonly noStepSubqueryIntervalMs: number;
+  /** Step of subqueries written without one: the global evaluation_interval, updated on config load. */
+  noStepSubqueryIntervalMs: number;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.lookbackDeltaMs = opts.lookbackDeltaMs ?? 5 * 60 * 1000;
