@@ -169,3 +169,30 @@ test('SIGKILL after acknowledged appends loses nothing', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('many files with overlapping edges plus the head read back in global time order, both directions, with limits', async () => {
+  const dir = tmp();
+  try {
+    const store = await openLogStore({ dir, compactMinFiles: 1000 });
+    const flush = (store as unknown as { flush(): Promise<void> }).flush.bind(store);
+    const want: bigint[] = [];
+    for (let f = 0; f < 5; f++) {
+      const batch: LogEntry[] = [];
+      // Each file covers [f*10, f*10+14]: overlapping the next file's first five seconds.
+      for (let i = f * 10; i < f * 10 + 15; i += 2) batch.push(entry(`s${f % 3}`, i + (f % 2)));
+      for (const e of batch) want.push(e.ts);
+      await store.append(batch);
+      if (f < 4) await flush();
+    }
+    want.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const fwd = (await collect(store, {})).map((e) => e.ts);
+    assert.deepEqual(fwd, want);
+    const back = (await collect(store, { direction: 'backward', limit: 7 })).map((e) => e.ts);
+    assert.deepEqual(back, [...want].reverse().slice(0, 7));
+    const mid = (await collect(store, { start: T0 + 12n * SEC, end: T0 + 33n * SEC, limit: 5 })).map((e) => e.ts);
+    assert.deepEqual(mid, want.filter((t) => t >= T0 + 12n * SEC && t < T0 + 33n * SEC).slice(0, 5));
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -495,8 +495,9 @@ class DuckLogStore implements LogStore {
     try {
       const forward = params.direction === 'forward';
       let remaining = params.limit > 0 ? params.limit : Infinity;
-      for (const group of timeGroups(srcs, forward)) {
-        for await (const batch of this.selectGroup(group, sids, params, forward, remaining)) {
+      for (const w of timeWindows(srcs, params.start, params.end, forward)) {
+        const windowParams = { ...params, start: w.start, end: w.end };
+        for await (const batch of this.selectGroup(w.sources, sids, windowParams, forward, remaining)) {
           params.signal?.throwIfAborted();
           const out = batch.length > remaining ? batch.slice(0, remaining) : batch;
           remaining -= out.length;
@@ -674,22 +675,24 @@ class DuckLogStore implements LogStore {
   }
 }
 
-/** Groups sources into runs with overlapping time ranges, in scan order; each run is sorted by the engine. */
-function timeGroups(srcs: Source[], forward: boolean): Source[][] {
-  const sorted = [...srcs].sort((a, b) => cmpBig(a.min, b.min));
-  const groups: Source[][] = [];
-  let cur: Source[] = [];
-  let curMax = 0n;
-  for (const s of sorted) {
-    if (cur.length > 0 && s.min > curMax) {
-      groups.push(cur);
-      cur = [];
-    }
-    if (cur.length === 0 || s.max > curMax) curMax = s.max;
-    cur.push(s);
+/**
+ * Splits [start, end) into windows at the sources' start times and lists the sources overlapping each, in scan
+ * order. Each window is sorted by the engine on its own, so a scan over many files never sorts more than about
+ * one file's rows at a time (flushes follow time, so files overlap only at their edges), and `limit` stops
+ * after the first windows.
+ */
+function timeWindows(srcs: Source[], start: bigint, end: bigint, forward: boolean): { start: bigint; end: bigint; sources: Source[] }[] {
+  const cuts = new Set<bigint>([start]);
+  for (const s of srcs) if (s.min > start && s.min < end) cuts.add(s.min);
+  const points = [...cuts].sort(cmpBig);
+  const out: { start: bigint; end: bigint; sources: Source[] }[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const w0 = points[i];
+    const w1 = i + 1 < points.length ? points[i + 1] : end;
+    const sources = srcs.filter((s) => s.min < w1 && s.max >= w0);
+    if (sources.length > 0) out.push({ start: w0, end: w1, sources });
   }
-  if (cur.length > 0) groups.push(cur);
-  return forward ? groups : groups.reverse();
+  return forward ? out : out.reverse();
 }
 
 function cmpBig(a: bigint, b: bigint): number {
