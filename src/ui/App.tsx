@@ -8,7 +8,9 @@ import { ExplorePage } from './pages/Explore.js';
 import { TargetsPage } from './pages/Targets.js';
 import { StatusPage } from './pages/Status.js';
 import { LogsPage } from './pages/Logs.js';
-import { TracePlaceholder } from './components/logs/TracePlaceholder.js';
+import { TracesPage } from './pages/Traces.js';
+import { TracesDetailPage } from './pages/TracesDetail.js';
+import { ServiceMapPage } from './pages/ServiceMap.js';
 
 interface NavItem {
   path: string;
@@ -21,11 +23,12 @@ interface NavItem {
 const NAV: readonly NavItem[] = [
   { path: '/explore', label: 'Explore', icon: 'explore' },
   { path: '/logs', label: 'Logs', icon: 'logs' },
+  { path: '/traces', label: 'Traces', icon: 'traces' },
+  { path: '/service-map', label: 'Service map', icon: 'map' },
   { path: '/targets', label: 'Targets', icon: 'targets' },
   { path: '/status', label: 'Status', icon: 'status' },
 ];
 const LATER: readonly NavItem[] = [
-  { path: '/traces', label: 'Traces', icon: 'traces', soon: true },
   { path: '/alerts', label: 'Alerts', icon: 'alerts', soon: true },
 ];
 
@@ -55,8 +58,14 @@ export function App() {
     case '/logs':
       page = <LogsPage />;
       break;
+    case '/traces':
+      page = <TracesPage />;
+      break;
+    case '/service-map':
+      page = <ServiceMapPage />;
+      break;
     default:
-      page = route.startsWith('/traces/') ? <TracePlaceholder traceId={decodeURIComponent(route.slice('/traces/'.length))} /> : <NotFound pathname={pathname} />;
+      page = route.startsWith('/traces/') ? <TracesDetailPage traceId={decodeURIComponent(route.slice('/traces/'.length))} /> : <NotFound pathname={pathname} />;
   }
   useEffect(() => {
     const item = [...NAV, ...LATER].find((n) => n.path === route);

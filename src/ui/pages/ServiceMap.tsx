@@ -1,0 +1,239 @@
+/**
+ * Service map: the service graph metrics (traces_service_graph_request_total and _failed_total, written by the
+ * span-metrics generator) as a layered SVG diagram. Nodes are services, laid out left to right by call depth;
+ * edges carry the request rate and error rate over the chosen window. No graph library: the graphs are small.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { apiPost, type VectorSample } from '../lib/api.js';
+import { navigate } from '../lib/router.js';
+import { EmptyState, ErrorState, Spinner } from '../components/States.js';
+import { serviceColor } from '../components/traces/trace-model.js';
+import '../components/traces/traces.css';
+
+export interface Edge {
+  client: string;
+  server: string;
+  /** Requests per second over the window. */
+  rate: number;
+  /** Failed requests per second. */
+  errorRate: number;
+  /** Requests counted so far (the counter's value), so a graph shows even before a rate exists. */
+  total: number;
+}
+
+const WINDOWS = ['5m', '15m', '1h', '6h'] as const;
+
+/** Layers by longest path from a root (a service nobody calls); cycles are broken by visit order. */
+export function layout(edges: readonly Edge[]): { nodes: { name: string; layer: number; row: number }[]; layers: number } {
+  const names = [...new Set(edges.flatMap((e) => [e.client, e.server]))].sort();
+  const out = new Map<string, string[]>();
+  const indeg = new Map<string, number>(names.map((n) => [n, 0]));
+  for (const e of edges) {
+    if (e.client === e.server) continue;
+    (out.get(e.client) ?? out.set(e.client, []).get(e.client)!).push(e.server);
+    indeg.set(e.server, (indeg.get(e.server) ?? 0) + 1);
+  }
+  const layer = new Map<string, number>();
+  let roots = names.filter((n) => indeg.get(n) === 0);
+  if (roots.length === 0 && names.length) roots = [names[0]];
+  const queue = roots.map((r) => ({ n: r, d: 0 }));
+  const seenEdges = new Set<string>();
+  while (queue.length) {
+    const { n, d } = queue.shift()!;
+    if ((layer.get(n) ?? -1) >= d) continue;
+    layer.set(n, d);
+    for (const m of out.get(n) ?? []) {
+      const k = `${n}>${m}`;
+      if (seenEdges.has(k) && (layer.get(m) ?? -1) >= 0) continue;
+      seenEdges.add(k);
+      if (d + 1 < names.length) queue.push({ n: m, d: d + 1 });
+    }
+  }
+  for (const n of names) if (!layer.has(n)) layer.set(n, 0);
+  const rows = new Map<number, number>();
+  const nodes = names.map((name) => {
+    const l = layer.get(name)!;
+    const row = rows.get(l) ?? 0;
+    rows.set(l, row + 1);
+    return { name, layer: l, row };
+  });
+  return { nodes, layers: Math.max(0, ...nodes.map((n) => n.layer)) + 1 };
+}
+
+function fmtRate(r: number): string {
+  if (r === 0) return '0/s';
+  if (r >= 100) return `${Math.round(r)}/s`;
+  if (r >= 1) return `${r.toFixed(1)}/s`;
+  return `${r.toFixed(3)}/s`;
+}
+
+type Loaded = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ok'; edges: Edge[] };
+
+export function ServiceMapPage() {
+  const [win, setWin] = useState<(typeof WINDOWS)[number]>('15m');
+  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setLoaded({ kind: 'loading' });
+    const q = (expr: string) => apiPost<{ resultType: string; result: VectorSample[] }>('query', { query: expr }, ctl.signal).then((r) => r.data.result);
+    Promise.all([
+      q('sum by (client, server) (traces_service_graph_request_total)'),
+      q(`sum by (client, server) (rate(traces_service_graph_request_total[${win}]))`),
+      q(`sum by (client, server) (rate(traces_service_graph_request_failed_total[${win}]))`),
+    ])
+      .then(([totals, rates, failed]) => {
+        if (ctl.signal.aborted) return;
+        const key = (m: Record<string, string>) => `${m.client}\u0000${m.server}`;
+        const rateOf = new Map(rates.map((s) => [key(s.metric), Number(s.value[1])]));
+        const failedOf = new Map(failed.map((s) => [key(s.metric), Number(s.value[1])]));
+        const edges = totals
+          .filter((s) => s.metric.client && s.metric.server)
+          .map((s) => ({
+            client: s.metric.client,
+            server: s.metric.server,
+            total: Number(s.value[1]),
+            rate: rateOf.get(key(s.metric)) ?? 0,
+            errorRate: failedOf.get(key(s.metric)) ?? 0,
+          }));
+        setLoaded({ kind: 'ok', edges });
+      })
+      .catch((err: unknown) => {
+        if (!ctl.signal.aborted) setLoaded({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+      });
+    return () => ctl.abort();
+  }, [win, tick]);
+
+  return (
+    <div className="page service-map">
+      <header className="page-header">
+        <div>
+          <h1>Service map</h1>
+          <p className="page-subtitle">Which services call which, with request and error rates, from the traces' service graph</p>
+        </div>
+        <div className="toolbar-controls">
+          <div className="segmented" role="group" aria-label="Rate window">
+            {WINDOWS.map((w) => (
+              <button key={w} type="button" className={w === win ? 'active' : ''} aria-pressed={w === win} onClick={() => setWin(w)}>
+                {w}
+              </button>
+            ))}
+          </div>
+          <button type="button" className="btn btn-small" onClick={() => setTick((t) => t + 1)}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      <section className="card">
+        {loaded.kind === 'loading' && (
+          <div className="loading-state">
+            <Spinner /> Loading the service graph…
+          </div>
+        )}
+        {loaded.kind === 'error' && <ErrorState title="Could not load the service graph" message={loaded.message} detail="PromQL" />}
+        {loaded.kind === 'ok' &&
+          (loaded.edges.length === 0 ? (
+            <EmptyState title="No service graph yet" icon="traces">
+              <p>
+                Edges appear once a traced client span and the server span it calls reach Sextant — instrument at least two services that call each other and send their spans to{' '}
+                <code>/v1/traces</code>.
+              </p>
+            </EmptyState>
+          ) : (
+            <ServiceGraph edges={loaded.edges} window={win} />
+          ))}
+      </section>
+    </div>
+  );
+}
+
+const NODE_W = 170;
+const NODE_H = 44;
+const COL_GAP = 140;
+const ROW_GAP = 36;
+
+export function ServiceGraph({ edges, window }: { edges: Edge[]; window: string }) {
+  const { nodes, layers } = useMemo(() => layout(edges), [edges]);
+  const [focus, setFocus] = useState<string | null>(null);
+  const maxRows = Math.max(1, ...Array.from({ length: layers }, (_, l) => nodes.filter((n) => n.layer === l).length));
+  const width = layers * NODE_W + (layers - 1) * COL_GAP + 40;
+  const height = maxRows * NODE_H + (maxRows - 1) * ROW_GAP + 40;
+  const pos = new Map(
+    nodes.map((n) => {
+      const inLayer = nodes.filter((m) => m.layer === n.layer).length;
+      const offset = ((maxRows - inLayer) * (NODE_H + ROW_GAP)) / 2;
+      return [n.name, { x: 20 + n.layer * (NODE_W + COL_GAP), y: 20 + offset + n.row * (NODE_H + ROW_GAP) }];
+    }),
+  );
+  return (
+    <div className="service-graph-wrap">
+      <svg className="service-graph" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Service map" data-testid="service-graph">
+        <defs>
+          <marker id="sg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M0 0L10 5L0 10z" fill="var(--text-faint)" />
+          </marker>
+        </defs>
+        {edges.map((e) => {
+          const a = pos.get(e.client)!;
+          const b = pos.get(e.server)!;
+          const x1 = a.x + NODE_W;
+          const y1 = a.y + NODE_H / 2;
+          const x2 = b.x;
+          const y2 = b.y + NODE_H / 2;
+          const self = e.client === e.server;
+          const back = x2 <= x1;
+          const d = self
+            ? `M${a.x + NODE_W - 30} ${a.y} C${a.x + NODE_W} ${a.y - 40} ${a.x + NODE_W + 30} ${a.y} ${a.x + NODE_W} ${a.y + 12}`
+            : back
+              ? `M${a.x + NODE_W / 2} ${a.y + NODE_H} C${a.x + NODE_W / 2} ${a.y + NODE_H + 60} ${b.x + NODE_W / 2} ${b.y + NODE_H + 60} ${b.x + NODE_W / 2} ${b.y + NODE_H}`
+              : `M${x1} ${y1} C${x1 + COL_GAP / 2} ${y1} ${x2 - COL_GAP / 2} ${y2} ${x2} ${y2}`;
+          const errPct = e.rate > 0 ? (e.errorRate / e.rate) * 100 : 0;
+          const dim = focus !== null && focus !== e.client && focus !== e.server;
+          const mx = self ? a.x + NODE_W + 10 : back ? (a.x + b.x + NODE_W) / 2 : (x1 + x2) / 2;
+          const my = self ? a.y - 24 : back ? Math.max(a.y, b.y) + NODE_H + 50 : (y1 + y2) / 2 - 8;
+          return (
+            <g key={`${e.client}>${e.server}`} className={`sg-edge${errPct > 0 ? ' has-errors' : ''}${dim ? ' dim' : ''}`} data-testid="service-edge" data-client={e.client} data-server={e.server}>
+              <title>{`${e.client} → ${e.server}: ${fmtRate(e.rate)} over ${window}, ${errPct.toFixed(1)}% errors, ${e.total} requests counted`}</title>
+              <path d={d} fill="none" markerEnd="url(#sg-arrow)" strokeWidth={1.5 + Math.min(4, Math.log10(1 + e.rate * 10))} />
+              <text x={mx} y={my} textAnchor="middle" className="sg-edge-label">
+                {fmtRate(e.rate)}
+                {errPct > 0 ? ` · ${errPct.toFixed(1)}% err` : ''}
+              </text>
+            </g>
+          );
+        })}
+        {nodes.map((n) => {
+          const p = pos.get(n.name)!;
+          const color = serviceColor(n.name);
+          return (
+            <g
+              key={n.name}
+              className="sg-node"
+              transform={`translate(${p.x} ${p.y})`}
+              tabIndex={0}
+              role="link"
+              aria-label={`${n.name}: open its traces`}
+              data-testid="service-node"
+              data-service={n.name}
+              onMouseEnter={() => setFocus(n.name)}
+              onMouseLeave={() => setFocus(null)}
+              onFocus={() => setFocus(n.name)}
+              onBlur={() => setFocus(null)}
+              onClick={() => navigate(`/traces?${new URLSearchParams({ service: n.name, range: '1h' })}`)}
+              onKeyDown={(ev) => {
+                if (ev.key === 'Enter' || ev.key === ' ') navigate(`/traces?${new URLSearchParams({ service: n.name, range: '1h' })}`);
+              }}
+            >
+              <rect width={NODE_W} height={NODE_H} rx={9} />
+              <rect width={6} height={NODE_H} rx={3} fill={color} />
+              <text x={16} y={NODE_H / 2 + 5} className="sg-node-label">
+                {n.name.length > 20 ? `${n.name.slice(0, 19)}…` : n.name}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+}
