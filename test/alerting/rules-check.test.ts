@@ -28,7 +28,7 @@ for (const sub of ['valid', 'invalid'] as const) {
       const got = await checkRules(join(dir, rel));
       assert.equal(want.ok, sub === 'valid', `promtool verdict for ${rel}: ${want.out}`);
       assert.equal(got.ok, want.ok, `sextant verdict for ${rel}: ${got.messages.join('\n')}`);
-      if (want.ok) {
+      if (want.ok && !want.out.includes('lint error')) {
         const n = Number(/SUCCESS: (\d+) rules found/.exec(want.out)?.[1]);
         assert.equal(got.ruleCount, n);
       } else {
@@ -44,7 +44,7 @@ for (const sub of ['valid', 'invalid'] as const) {
 }
 
 test('`sextant check rules` prints what promtool prints and exits the same way', () => {
-  const files = ['valid/01-instance-down.yml', 'valid/13-templates-advanced.yml', 'invalid/bad-template.yml', 'invalid/record-and-alert.yml'];
+  const files = ['valid/01-instance-down.yml', 'valid/13-templates-advanced.yml', 'valid/17-anchors.yml', 'invalid/bad-template.yml', 'invalid/record-and-alert.yml'];
   for (const f of files) {
     const want = spawnSync(PROMTOOL, ['check', 'rules', f], { encoding: 'utf8', cwd: dir });
     const got = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli', 'run.ts'), 'check', 'rules', f], { encoding: 'utf8', cwd: dir });

@@ -5,7 +5,7 @@
  *   `rules.yml: 11:11: group "g", rule 3, "x": could not parse expression: 1:5: parse error: ...`
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { parseDuration } from '../../config/duration.js';
 import { isValidLabelName, isValidMetricName } from '../../model/labels.js';
 import { parseExpr } from '../../metrics/promql/parser/index.js';
@@ -68,16 +68,43 @@ function kindOf(n: Node): string {
 /** yaml.v3 strict decoding errors: "line N: field X not found in type T", collected like yaml.TypeError. */
 class Decoder {
   typeErrors: string[] = [];
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly doc: Document,
+  ) {}
 
-  fields(n: Node | null | undefined, type: string, known: readonly string[]): Map<string, { key: Node; value: Node | null }> {
+  /** Follows aliases (yaml.v3 resolves anchors transparently). */
+  resolve(n: Node | null | undefined): Node | null | undefined {
+    let x = n;
+    for (let i = 0; i < 100 && x && isAlias(x); i++) x = x.resolve(this.doc) as Node | undefined;
+    return x;
+  }
+
+  /** A mapping's pairs with `<<` merge keys expanded (own keys win). */
+  pairs(m: YAMLMap): Pair[] {
+    const own: Pair[] = [];
+    const merged: Pair[] = [];
+    for (const p of m.items as Pair[]) {
+      const k = p.key as Node;
+      if (isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol')) {
+        const src = this.resolve(p.value as Node);
+        const maps = src && isSeq(src) ? src.items.map((x) => this.resolve(x as Node)) : [src];
+        for (const mm of maps) if (mm && isMap(mm)) merged.push(...this.pairs(mm as YAMLMap));
+      } else own.push(p);
+    }
+    const names = new Set(own.map((p) => String((p.key as Scalar).value)));
+    return [...own, ...merged.filter((p) => !names.has(String((p.key as Scalar).value)))];
+  }
+
+  fields(node: Node | null | undefined, type: string, known: readonly string[]): Map<string, { key: Node; value: Node | null }> {
+    const n = this.resolve(node);
     const out = new Map<string, { key: Node; value: Node | null }>();
     if (!n || (isScalar(n) && n.value === null)) return out;
     if (!isMap(n)) {
       this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: cannot unmarshal ${kindOf(n)} into ${type}`);
       return out;
     }
-    for (const p of (n as YAMLMap).items as Pair[]) {
+    for (const p of this.pairs(n as YAMLMap)) {
       const key = p.key as Node;
       const name = isScalar(key) ? String((key as Scalar).value) : '';
       if (!known.includes(name)) {
@@ -88,19 +115,21 @@ class Decoder {
         this.typeErrors.push(`line ${this.ctx.pos(key)?.line}: mapping key "${name}" already defined at line ${this.ctx.pos(out.get(name)?.key)?.line}`);
         continue;
       }
-      out.set(name, { key, value: (p.value as Node | null) ?? null });
+      out.set(name, { key, value: this.resolve(p.value as Node | null) ?? null });
     }
     return out;
   }
 
-  str(n: Node | null | undefined, type = 'string'): string {
+  str(node: Node | null | undefined, type = 'string'): string {
+    const n = this.resolve(node);
     if (!n) return '';
     if (isScalar(n)) return n.value === null ? '' : String((n as Scalar).source ?? n.value);
     this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: cannot unmarshal ${kindOf(n)} into ${type}`);
     return '';
   }
 
-  int(n: Node | null | undefined): number {
+  int(node: Node | null | undefined): number {
+    const n = this.resolve(node);
     if (!n || (isScalar(n) && n.value === null)) return 0;
     if (isScalar(n) && typeof n.value === 'number' && Number.isInteger(n.value)) return n.value;
     this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: cannot unmarshal ${kindOf(n)} into int`);
@@ -121,21 +150,23 @@ class Decoder {
     }
   }
 
-  stringMap(n: Node | null | undefined): Record<string, string> {
+  stringMap(node: Node | null | undefined): Record<string, string> {
+    const n = this.resolve(node);
     const out: Record<string, string> = {};
     if (!n || (isScalar(n) && n.value === null)) return out;
     if (!isMap(n)) {
       this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: cannot unmarshal ${kindOf(n)} into map[string]string`);
       return out;
     }
-    for (const p of (n as YAMLMap).items as Pair[]) {
+    for (const p of this.pairs(n as YAMLMap)) {
       const k = this.str(p.key as Node);
       out[k] = this.str(p.value as Node | null);
     }
     return out;
   }
 
-  list(n: Node | null | undefined, type: string): Node[] {
+  list(node: Node | null | undefined, type: string): Node[] {
+    const n = this.resolve(node);
     if (!n || (isScalar(n) && n.value === null)) return [];
     if (!isSeq(n)) {
       this.typeErrors.push(`line ${this.ctx.pos(n)?.line}: cannot unmarshal ${kindOf(n)} into []${type}`);
@@ -151,14 +182,16 @@ const RULE_FIELDS = ['record', 'alert', 'expr', 'for', 'keep_firing_for', 'label
 /** Parses and validates rule file text; returns the groups or the list of errors (each without the file prefix). */
 export function parseRules(text: string): { groups: RuleGroupDef[]; errors: string[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, strict: false, version: '1.1' });
+  // yaml.v3's Unmarshal reads the first document of a stream and ignores the rest.
+  const docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, strict: false, merge: true });
+  const doc = (Array.isArray(docs) ? docs[0] : undefined) ?? parseAllDocuments('{}')[0];
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line;
     return { groups: [], errors: [`yaml: line ${line ?? 0}: ${e.message.split('\n')[0]}`] };
   }
   const ctx = new Ctx(lc);
-  const dec = new Decoder(ctx);
+  const dec = new Decoder(ctx, doc as Document);
   const top = dec.fields(doc.contents as Node | null, 'rulefmt.RuleGroups', ['groups']);
   const groupNodes = dec.list(top.get('groups')?.value, 'rulefmt.RuleGroup');
   const groups: RuleGroupDef[] = [];
