@@ -107,7 +107,7 @@ async function check(argv: string[]): Promise<void> {
     for (const file of files) {
       const res = await checkRules(file);
       // As promtool: status lines indented, errors start with the file name as given.
-      process.stdout.write(`Checking ${file}\n${res.messages.map((m) => (m.startsWith(file) ? m : `  ${m}`) + '\n').join('')}\n`);
+      process.stdout.write(`Checking ${file}\n${res.messages.map((m) => (/^(FAILED|SUCCESS):/.test(m) ? `  ${m}` : m) + '\n').join('')}\n`);
       rulesOk &&= res.ok;
     }
     process.exit(rulesOk ? 0 : 1);
