@@ -196,3 +196,12 @@ test('many files with overlapping edges plus the head read back in global time o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('regex filters that RE2 rejects fail the query up front', async () => {
+  await bothWays(async (store) => {
+    await store.append([entry('a', 1)]);
+    await assert.rejects(collect(store, { lineFilters: [{ op: '|~', values: ['a(?=b)'] }] }), SyntaxError);
+    await assert.rejects(collect(store, { lineFilters: [{ op: '|~', values: ['(a'] }] }), SyntaxError);
+    assert.equal((await collect(store, { lineFilters: [{ op: '|~', values: ['(?i)A LINE'] }] })).length, 1);
+  }, true);
+});

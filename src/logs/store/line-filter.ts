@@ -63,7 +63,19 @@ export function compileLineFilters(filters: readonly LineFilter[]): (line: strin
   };
 }
 
-/** Validates regex filters up front so a bad pattern fails the query, not the engine mid-stream. */
+/** JavaScript-only constructs RE2 (and so LogQL and the engine) rejects: lookaround and backreferences. */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]/;
+
+/**
+ * Validates regex filters up front so a bad pattern fails the query with a SyntaxError, not the engine
+ * mid-stream, and the head (JavaScript) and the files (RE2) never disagree on what a pattern means.
+ */
 export function checkLineFilters(filters: readonly LineFilter[]): void {
-  for (const f of filters) if (f.op === '|~' || f.op === '!~') for (const v of f.values) re2ToRegExp(v);
+  for (const f of filters) {
+    if (f.op !== '|~' && f.op !== '!~') continue;
+    for (const v of f.values) {
+      if (NOT_RE2.test(v)) throw new SyntaxError(`invalid regular expression ${JSON.stringify(v)}: lookaround and backreferences are not supported (RE2)`);
+      re2ToRegExp(v);
+    }
+  }
 }
