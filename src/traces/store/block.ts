@@ -40,6 +40,8 @@ export interface BlockMeta {
   readonly walCut: number;
   readonly services: readonly BlockService[];
   readonly names: readonly string[];
+  /** Blocks this one was merged from (compaction); removed on open if a crash left them behind. */
+  readonly replaces?: readonly number[];
   /** Attribute key -> a capped list of distinct values, per scope. */
   readonly tags: { readonly resource: Record<string, string[]>; readonly span: Record<string, string[]> };
 }
@@ -104,7 +106,13 @@ async function writeSynced(path: string, data: Uint8Array | string): Promise<voi
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Writes spans (any order, may hold duplicates) as block `seq` under `root`; returns it opened. */
-export async function writeBlock(root: string, seq: number, spans: readonly Span[], walCut: number): Promise<Block> {
+export async function writeBlock(
+  root: string,
+  seq: number,
+  spans: readonly Span[],
+  walCut: number,
+  replaces: readonly number[] = [],
+): Promise<Block> {
   const byTrace = new Map<string, Span[]>();
   for (const s of spans) {
     const l = byTrace.get(s.traceId);
@@ -185,6 +193,7 @@ export async function writeBlock(root: string, seq: number, spans: readonly Span
     traces: traceIds.length,
     bytes: offset + ids.length + idx.length + colBuf.length,
     walCut,
+    ...(replaces.length > 0 ? { replaces } : {}),
     services,
     names: [...names.keys()],
     tags: { resource: toRecord(tagSets.resource), span: toRecord(tagSets.span) },
@@ -354,6 +363,18 @@ function lowerBound(starts: Buffer, n: number, t: bigint): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Every span of the block (compaction). */
+export async function readAllSpans(b: Block): Promise<Span[]> {
+  const data = await readFile(join(b.dir, 'data.bin'));
+  const out: Span[] = [];
+  for (let i = 0; i < b.meta.traces; i++) {
+    const off = b.idx.readDoubleLE(i * 16);
+    const len = b.idx.readUInt32LE(i * 16 + 8);
+    for (const s of decodeSpans(data.subarray(off, off + len))) out.push(s);
+  }
+  return out;
 }
 
 export { decodeSpans };

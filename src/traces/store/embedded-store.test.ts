@@ -142,3 +142,27 @@ test('acknowledged spans survive SIGKILL of the writing process', async () => {
     await store.close();
   });
 });
+
+test('compaction merges small blocks; traces, search and reopen unaffected', async () => {
+  await withDir(async (dir) => {
+    const store = await openTraceStore({ dir, maintenanceIntervalMs: 0, compactMinBlocks: 3 });
+    for (let t = 0; t < 3; t++) {
+      await store.append(traceOf(t));
+      await store.flush();
+    }
+    // A late span of trace 0 in a later block: the merged block holds the whole trace.
+    await store.append([makeSpan(0, 9)]);
+    await store.flush();
+    assert.equal(store.stats().blocks, 4);
+    await store.compact();
+    assert.equal(store.stats().blocks, 1);
+    assert.equal(store.stats().blockSpans, 16);
+    assert.equal((await store.getTrace(traceOf(0)[0].traceId))?.length, 6);
+    assert.equal((await store.search({ ...ALL, serviceName: 'svc-2' })).length, 1);
+    await store.close();
+    const again = await openTraceStore({ dir, maintenanceIntervalMs: 0 });
+    assert.equal(again.stats().blocks, 1);
+    assert.equal((await again.getTrace(traceOf(1)[0].traceId))?.length, 5);
+    await again.close();
+  });
+});

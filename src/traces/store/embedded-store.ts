@@ -21,6 +21,7 @@ import {
   collectTags,
   findTrace,
   openBlock,
+  readAllSpans,
   readTrace,
   scanBlock,
   writeBlock,
@@ -47,6 +48,9 @@ export interface OpenTraceStoreOptions {
   maxHeadSpans?: number;
   /** ...or at this age (default 5 min), so the WAL stays short. */
   maxHeadAgeMs?: number;
+  /** Blocks with fewer spans than this are merged once there are compactMinBlocks of them (50,000; 8). */
+  compactBelowSpans?: number;
+  compactMinBlocks?: number;
   /** How often the age and retention checks run (default 10 s; 0 disables the timer, tests call maintain()). */
   maintenanceIntervalMs?: number;
 }
@@ -54,8 +58,10 @@ export interface OpenTraceStoreOptions {
 export interface EmbeddedTraceStore extends TraceStore {
   /** Flushes the head to a block now (tests, shutdown, benchmarks). */
   flush(): Promise<void>;
-  /** Runs the age check and retention now. */
+  /** Runs the age check, retention and compaction now. */
   maintain(): Promise<void>;
+  /** Merges small blocks now (also part of maintain()). */
+  compact(): Promise<void>;
   stats(): { blocks: number; headSpans: number; blockSpans: number; bytes: number };
 }
 
@@ -72,6 +78,18 @@ export function invalidSpanReason(s: Span): string | undefined {
   if (s.parentSpanId !== undefined && s.parentSpanId !== '' && !HEX16.test(s.parentSpanId)) return 'invalid parent span id';
   if (s.endTimeUnixNano < s.startTimeUnixNano) return 'end time before start time';
   return undefined;
+}
+
+function dedupe(spans: readonly Span[]): Span[] {
+  const seen = new Set<string>();
+  const out: Span[] = [];
+  for (const s of spans) {
+    const k = `${s.traceId}${s.spanId}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(s);
+  }
+  return out;
 }
 
 class Head {
@@ -98,6 +116,7 @@ class EmbeddedStore implements EmbeddedTraceStore {
   private flushChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private flushQueued = false;
   private readonly serviceOps = new Map<string, Map<string, string>>();
   private readonly tags = { resource: new Map<string, Set<string>>(), span: new Map<string, Set<string>>() };
 
@@ -117,6 +136,7 @@ class EmbeddedStore implements EmbeddedTraceStore {
     const wal = await SegmentLog.open(join(opts.dir, 'wal'), { segmentSize: 64 * 1024 * 1024, logger: opts.logger });
     const store = new EmbeddedStore(opts, wal, blockDir, now);
     let walCut = 0;
+    const replaced = new Set<number>();
     for (const name of (await readdir(blockDir)).sort()) {
       const path = join(blockDir, name);
       if (!/^\d{8}$/.test(name)) {
@@ -129,11 +149,15 @@ class EmbeddedStore implements EmbeddedTraceStore {
         store.blocks.push(b);
         walCut = Math.max(walCut, b.meta.walCut);
         store.nextSeq = Math.max(store.nextSeq, b.meta.seq + 1);
-        store.indexBlock(b);
+        for (const r of b.meta.replaces ?? []) replaced.add(r);
       } catch (e) {
         opts.logger?.error({ block: path, err: String(e) }, 'trace store: unreadable block; skipping it');
       }
     }
+    // A compaction that crashed before deleting its inputs leaves them next to the merged block.
+    for (const b of store.blocks.filter((x) => replaced.has(x.meta.seq))) await rm(b.dir, { recursive: true, force: true });
+    store.blocks = store.blocks.filter((x) => !replaced.has(x.meta.seq));
+    for (const b of store.blocks) store.indexBlock(b);
     let replayed = 0;
     await wal.replay((rec) => {
       try {
@@ -193,7 +217,16 @@ class EmbeddedStore implements EmbeddedTraceStore {
     const record = encodeSpans(ok);
     for (const s of ok) this.addToHead(s);
     await this.wal.append([record]);
-    if (this.head.spans.length >= (this.opts.maxHeadSpans ?? 200_000)) void this.flush().catch(() => undefined);
+    if (this.head.spans.length >= (this.opts.maxHeadSpans ?? 200_000) && !this.flushQueued) {
+      // One size-triggered flush at a time: while a block is being written the head keeps filling, and
+      // queuing a flush per append would cut it into many tiny blocks.
+      this.flushQueued = true;
+      void this.flush()
+        .catch(() => undefined)
+        .finally(() => {
+          this.flushQueued = false;
+        });
+    }
     return { accepted: ok.length, rejected };
   }
 
@@ -231,6 +264,34 @@ class EmbeddedStore implements EmbeddedTraceStore {
     const age = this.opts.maxHeadAgeMs ?? 5 * 60_000;
     if (this.head.spans.length > 0 && this.now() - this.head.createdAt >= age) await this.flush();
     await this.applyRetention();
+    await this.compact();
+  }
+
+  /**
+   * Merges small blocks (age-triggered flushes of a quiet system) so searches open few files. Runs in the
+   * flush chain, so it never overlaps a flush; the merged block is durable before its inputs are deleted.
+   */
+  compact(): Promise<void> {
+    const run = this.flushChain.then(async () => {
+      const below = this.opts.compactBelowSpans ?? 50_000;
+      const minBlocks = this.opts.compactMinBlocks ?? 8;
+      const small = this.blocks.filter((b) => b.meta.spans < below);
+      if (small.length < minBlocks) return;
+      const spans: Span[] = [];
+      for (const b of small) for (const s of await readAllSpans(b)) spans.push(s);
+      const seq = this.nextSeq++;
+      const walCut = Math.max(...this.blocks.map((b) => b.meta.walCut));
+      const merged = await writeBlock(this.blockDir, seq, dedupe(spans), walCut, small.map((b) => b.meta.seq));
+      this.blocks = [...this.blocks.filter((b) => !small.includes(b)), merged].sort((a, b) => a.meta.seq - b.meta.seq);
+      for (const b of small) {
+        b.deleted = true;
+        await rm(b.dir, { recursive: true, force: true });
+      }
+    });
+    this.flushChain = run.catch((e: unknown) => {
+      this.opts.logger?.error({ err: String(e) }, 'trace store: compaction failed');
+    });
+    return run;
   }
 
   private async applyRetention(): Promise<void> {
@@ -297,13 +358,7 @@ class EmbeddedStore implements EmbeddedTraceStore {
     for (const l of await Promise.all(reads)) found.push(...l);
     if (found.length === 0) return undefined;
     // Replay after a crash mid-flush can store a span twice; keep the first copy.
-    const seen = new Set<string>();
-    const out: Span[] = [];
-    for (const s of found) {
-      if (seen.has(s.spanId)) continue;
-      seen.add(s.spanId);
-      out.push(s);
-    }
+    const out = dedupe(found);
     out.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
     return out;
   }
