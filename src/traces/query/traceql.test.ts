@@ -112,6 +112,12 @@ test('spanset operators, structure and pipelines', () => {
   assert.deepEqual(ids('{ } | max(duration) >= 299ms', t)?.length, 3);
   assert.deepEqual(ids('{ } | avg(duration) > 300ms', t), undefined);
   assert.deepEqual(ids('{ } | { kind = client }', t), ['call cart']);
+  // Siblings: add a second child of the root next to "call cart".
+  const withSibling = [...t, span(1, 4, 1, { name: 'audit', kind: 'producer' })];
+  assert.deepEqual(ids('{ name = "call cart" } ~ { }', withSibling), ['audit']);
+  assert.deepEqual(ids('{ ."http.method" = "GET" && .ratio > -1 }', t), undefined);
+  assert.deepEqual(ids('{ ."http.method" = "GET" && .http.status_code > -1 }', t), ['GET /cart']);
+  assert.throws(() => parseTraceQL('{ status = error } | by(name)'), /not supported at position 22/);
 });
 
 test('search against the real store: narrowed, disjunctive and structural queries', async () => {
