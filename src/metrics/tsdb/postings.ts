@@ -30,11 +30,51 @@ export function removeRefs(a: number[], deleted: Set<number>): void {
   a.length = w;
 }
 
+/**
+ * Lists whose lengths differ by more than this factor are intersected/subtracted by galloping through the long
+ * one (exponential then binary search from the last position) instead of walking it: `{__name__="x", shard="s1"}`
+ * then costs O(small · log(large/small)) rather than O(large).
+ */
+const GALLOP_RATIO = 16;
+
+/** First index k in [from, a.length) with a[k] >= x (a.length if none), by exponential then binary search. */
+export function gallop(a: PostingsArray, from: number, x: number): number {
+  const n = a.length;
+  if (from >= n || a[from] >= x) return from;
+  // Invariant: a[lo] < x; probe lo+1, lo+2, lo+4... until a[hi] >= x or past the end.
+  let lo = from;
+  let step = 1;
+  let hi = from + 1;
+  while (hi < n && a[hi] < x) {
+    lo = hi;
+    step <<= 1;
+    hi = lo + step;
+  }
+  if (hi > n) hi = n;
+  lo++;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function intersect(a: PostingsArray, b: PostingsArray): Int32Array {
-  const out = new Int32Array(Math.min(a.length, b.length));
+  if (a.length > b.length) [a, b] = [b, a];
+  const out = new Int32Array(a.length);
+  let n = 0;
+  if (a.length * GALLOP_RATIO < b.length) {
+    let j = 0;
+    for (let i = 0; i < a.length && j < b.length; i++) {
+      const x = a[i];
+      j = gallop(b, j, x);
+      if (j < b.length && b[j] === x) out[n++] = x;
+    }
+    return out.subarray(0, n);
+  }
   let i = 0;
   let j = 0;
-  let n = 0;
   while (i < a.length && j < b.length) {
     const x = a[i];
     const y = b[j];
@@ -50,8 +90,30 @@ export function intersect(a: PostingsArray, b: PostingsArray): Int32Array {
 
 export function subtract(a: PostingsArray, b: PostingsArray): Int32Array {
   const out = new Int32Array(a.length);
-  let j = 0;
   let n = 0;
+  if (b.length > a.length * GALLOP_RATIO) {
+    // Few survivors to test against a long list: search b for each element of a.
+    let j = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      j = gallop(b, j, x);
+      if (j < b.length && b[j] === x) continue;
+      out[n++] = x;
+    }
+    return out.subarray(0, n);
+  }
+  if (a.length > b.length * GALLOP_RATIO) {
+    // Few refs to remove from a long list: copy the runs between them in bulk.
+    let i = 0;
+    for (let j = 0; j < b.length && i < a.length; j++) {
+      const k = gallop(a, i, b[j]);
+      for (; i < k; i++) out[n++] = a[i];
+      if (i < a.length && a[i] === b[j]) i++;
+    }
+    for (; i < a.length; i++) out[n++] = a[i];
+    return out.subarray(0, n);
+  }
+  let j = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     while (j < b.length && b[j] < x) j++;
