@@ -4,7 +4,7 @@
  * names are valid, label values correctly escaped, values parse, and no series appears twice.
  * It collects every problem instead of stopping at the first, so a failing test shows them all.
  */
-import { isValidLabelName, isValidMetricName, type MetricType } from './exposition.js';
+import { isValidExposedLabelName, isValidMetricName, type MetricType } from './exposition.js';
 
 export interface ParsedSample {
   readonly name: string;
@@ -116,7 +116,7 @@ export function checkExposition(text: string): ExpositionCheck {
           break;
         }
         const [, lname, raw] = lm as unknown as [string, string, string];
-        if (!isValidLabelName(lname)) errors.push(`line ${n}: invalid label name ${lname}`);
+        if (!isValidExposedLabelName(lname)) errors.push(`line ${n}: invalid label name ${lname}`);
         if (/\\[^\\"n]/.test(raw.replace(/\\\\/g, ''))) errors.push(`line ${n}: invalid escape in label ${lname}`);
         if (lname in labels) errors.push(`line ${n}: duplicate label ${lname}`);
         labels[lname] = raw.replace(/\\(\\|"|n)/g, (_x, c: string) => (c === 'n' ? '\n' : c));

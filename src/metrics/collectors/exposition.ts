@@ -3,6 +3,7 @@
  * Numbers are formatted like Go's client_golang (strconv 'g', shortest) so our output reads like
  * node_exporter's: 793082, 3.281872e+06, 1.7952410379902658e+09, +Inf, NaN.
  */
+import { isValidLabelName, isValidMetricName } from '../../model/labels.js';
 
 export type MetricType = 'counter' | 'gauge' | 'untyped' | 'histogram' | 'summary';
 
@@ -25,15 +26,14 @@ export interface MetricFamily {
   readonly samples: readonly Sample[];
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export { isValidMetricName };
 
-export function isValidMetricName(name: string): boolean {
-  return METRIC_NAME.test(name);
-}
-
-export function isValidLabelName(name: string): boolean {
-  return LABEL_NAME.test(name) && !name.startsWith('__');
+/**
+ * A label name an exposition may carry: a valid Prometheus label name that is not reserved. Stricter than
+ * the model's isValidLabelName because `__`-prefixed names are Prometheus-internal and never exposed.
+ */
+export function isValidExposedLabelName(name: string): boolean {
+  return isValidLabelName(name) && !name.startsWith('__');
 }
 
 /** HELP text escapes only backslash and newline (quotes stay as they are). */
@@ -84,7 +84,7 @@ export function writeFamily(name: string, type: MetricType, help: string, sample
   for (const s of samples) {
     if (s.labels) {
       for (const l of Object.keys(s.labels)) {
-        if (!isValidLabelName(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
+        if (!isValidExposedLabelName(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
       }
     }
     out += `${name}${s.suffix ?? ''}${writeLabels(s.labels)} ${formatFloat(s.value)}`;
