@@ -55,3 +55,45 @@ test('parse errors carry Prometheus positions and messages', () => {
   const p = parseExpr('-2 ^ 2');
   assert.equal(p.kind, 'unary');
 });
+
+test('parse cache: repeated texts reuse the parse yet @ start()/end() resolve per query, as with no cache', async () => {
+  const cached = new Engine({ parseCacheSize: 2 });
+  const uncached = new Engine({ parseCacheSize: 0 });
+  const exprs = [
+    'm @ end()',
+    'c @ start() + c',
+    'sum(c @ end()) * on() group_left() max(m)',
+    'max_over_time(c[30s:15s] @ end())',
+    'topk(scalar(c @ start()), c)',
+    'm @ end()',
+    'rate(c[1m] @ start())',
+  ];
+  const ranges: [number, number][] = [[0, 60000], [15000, 45000], [30000, 60000], [0, 15000]];
+  for (let round = 0; round < 2; round++) {
+    for (const x of exprs) {
+      for (const [s, e] of ranges) {
+        assert.deepEqual(
+          (await cached.rangeQuery(q, x, s, e, 15000)).result,
+          (await uncached.rangeQuery(q, x, s, e, 15000)).result,
+          `${x} over [${s},${e}]`,
+        );
+        assert.deepEqual((await cached.instantQuery(q, x, e)).result, (await uncached.instantQuery(q, x, e)).result, `${x} at ${e}`);
+      }
+    }
+  }
+  // A parse error is thrown every time, not cached as a result.
+  for (let i = 0; i < 2; i++) assert.throws(() => cached.parseForRange('sum(('), PromQLError);
+  // Range-query type checking still applies to cached texts.
+  await cached.instantQuery(q, 'c[1m]', 60000);
+  await assert.rejects(cached.rangeQuery(q, 'c[1m]', 0, 60000, 15000), /invalid expression type "range vector"/);
+});
+
+test('parse cache returns copies: mutating one query tree does not leak into the next', () => {
+  const e = new Engine();
+  const a = e.parseForRange('sum(rate(c[1m] @ end())) + m');
+  assert.equal(a.kind, 'binary');
+  if (a.kind === 'binary') a.lhs = { kind: 'number', value: 1, pos: a.lhs.pos };
+  const b = e.parseForRange('sum(rate(c[1m] @ end())) + m');
+  assert.notEqual(a, b);
+  assert.equal(b.kind === 'binary' && b.lhs.kind, 'aggregate');
+});

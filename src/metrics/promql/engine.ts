@@ -23,6 +23,8 @@ export interface EngineOptions {
   /** Step of subqueries written without one (`x[5m:]`): Prometheus uses the global evaluation_interval. */
   noStepSubqueryIntervalMs?: number;
   logger?: Logger;
+  /** Parsed query texts kept for reuse (rules re-run the same expressions every interval); 0 disables. Default 1024. */
+  parseCacheSize?: number;
 }
 
 export interface VectorSample {
@@ -79,8 +81,15 @@ export class Engine {
   readonly timeoutMs: number;
   /** Step of subqueries written without one: the global evaluation_interval, updated on config load. */
   noStepSubqueryIntervalMs: number;
+  /**
+   * Parsed (not preprocessed) trees by query text, least recently used first. Cached trees are never handed out:
+   * preprocess rewrites nodes in place, so every query works on a copy of the mutable spine (cloneExpr).
+   */
+  private readonly parsed = new Map<string, Expr>();
+  private readonly parseCacheSize: number;
 
   constructor(private readonly opts: EngineOptions = {}) {
+    this.parseCacheSize = opts.parseCacheSize ?? 1024;
     this.lookbackDeltaMs = opts.lookbackDeltaMs ?? 5 * 60 * 1000;
     this.maxSamples = opts.maxSamples ?? 50_000_000;
     this.timeoutMs = opts.timeoutMs ?? 2 * 60 * 1000;
@@ -89,7 +98,7 @@ export class Engine {
 
   /** Parses and checks a query for a range evaluation; throws PromQLError (bad_data) as Prometheus's NewRangeQuery. */
   parseForRange(expr: string): Expr {
-    const e = parseExpr(expr);
+    const e = this.parse(expr);
     const t = exprType(e);
     if (t !== 'vector' && t !== 'scalar') {
       throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`);
@@ -99,7 +108,7 @@ export class Engine {
 
   async instantQuery(querier: Querier, expr: string, timeMs: number, signal?: AbortSignal, qopts: QueryOptions = {}): Promise<QueryResult> {
     const prepStart = performance.now();
-    const parsed = parseExpr(expr);
+    const parsed = this.parse(expr);
     return this.exec(querier, parsed, timeMs, timeMs, 0, signal, qopts, prepStart);
   }
 
@@ -117,6 +126,20 @@ export class Engine {
     if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
     const parsed = this.parseForRange(expr);
     return this.exec(querier, parsed, startMs, endMs, stepMs, signal, qopts, prepStart);
+  }
+
+  /** parseExpr through the LRU cache; returns a fresh copy the caller may mutate. Parse errors are not cached. */
+  private parse(text: string): Expr {
+    if (this.parseCacheSize <= 0) return parseExpr(text);
+    let tree = this.parsed.get(text);
+    if (tree !== undefined) {
+      this.parsed.delete(text);
+    } else {
+      tree = parseExpr(text);
+      if (this.parsed.size >= this.parseCacheSize) this.parsed.delete(this.parsed.keys().next().value as string);
+    }
+    this.parsed.set(text, tree);
+    return cloneExpr(tree);
   }
 
   private async exec(
@@ -228,6 +251,33 @@ export class Engine {
         return { resultType: 'vector', result: out };
       }
     }
+  }
+}
+
+/**
+ * Copies the nodes preprocess may rewrite (every node with child links, and selectors whose `@` time it sets);
+ * immutable leaves (matchers, function definitions, grouping lists, positions) stay shared.
+ */
+export function cloneExpr(e: Expr): Expr {
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+      return e;
+    case 'vectorSelector':
+      return { ...e };
+    case 'matrixSelector':
+      return { ...e, selector: { ...e.selector } };
+    case 'subquery':
+    case 'paren':
+    case 'unary':
+    case 'stepInvariant':
+      return { ...e, expr: cloneExpr(e.expr) };
+    case 'aggregate':
+      return e.param === undefined ? { ...e, expr: cloneExpr(e.expr) } : { ...e, expr: cloneExpr(e.expr), param: cloneExpr(e.param) };
+    case 'binary':
+      return { ...e, lhs: cloneExpr(e.lhs), rhs: cloneExpr(e.rhs) };
+    case 'call':
+      return { ...e, args: e.args.map(cloneExpr) };
   }
 }
 
