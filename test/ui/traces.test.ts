@@ -285,7 +285,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
     await page.close();
   });
 
-  test('service map: nodes and an edge with request and error rates from the service graph; a node opens its traces', async () => {
+  test('service map: nodes and an edge with request and error rates; a service lists exemplar traces (metrics → trace) and links to its traces', async () => {
     const page = await newPage();
     await page.goto(`${sextant.url}/service-map`);
     const edge = page.locator('[data-testid="service-edge"][data-client="frontend"][data-server="payments"]');
@@ -293,7 +293,19 @@ describe('Traces UI', { timeout: 240_000 }, () => {
     const label = await edge.locator('text').textContent();
     assert.match(label ?? '', /\/s · \d+(\.\d)?% err/);
     assert.deepEqual((await page.locator('[data-testid="service-node"]').evaluateAll((ns) => ns.map((n) => (n as unknown as { dataset: { service: string } }).dataset.service))).sort(), ['frontend', 'payments']);
+    // Selecting a service lists its slowest recent requests from the latency exemplars; each opens its trace.
     await page.locator('[data-testid="service-node"][data-service="payments"]').click();
+    const panel = page.locator('[data-testid="service-panel"]');
+    await panel.locator('[data-testid="exemplar-row"]').first().waitFor();
+    const first = await panel.locator('[data-testid="exemplar-row"]').first().innerText();
+    assert.match(first, /charge card\s+380 ms/);
+    await panel.locator('[data-testid="exemplar-trace-link"]').first().click();
+    await page.waitForURL(new RegExp(`/traces/${SMALL}`));
+    await page.locator('[data-testid="span-row"]').first().waitFor();
+    await page.goBack();
+    await page.locator('[data-testid="service-node"][data-service="payments"]').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="service-traces-link"]').click();
     await page.waitForURL(/\/traces\?service=payments/);
     await page.close();
   });

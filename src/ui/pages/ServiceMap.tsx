@@ -1,13 +1,15 @@
 /**
  * Service map: the service graph metrics (traces_service_graph_request_total and _failed_total, written by the
  * span-metrics generator) as a layered SVG diagram. Nodes are services, laid out left to right by call depth;
- * edges carry the request rate and error rate over the chosen window. No graph library: the graphs are small.
+ * edges carry the request rate and error rate over the chosen window; a selected service lists its slowest recent
+ * requests from the latency exemplars, each linking to its trace. No graph library: the graphs are small.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { apiPost, type VectorSample } from '../lib/api.js';
-import { navigate } from '../lib/router.js';
+import { Link } from '../lib/router.js';
+import { parseDuration } from '../lib/format.js';
 import { EmptyState, ErrorState, Spinner } from '../components/States.js';
-import { serviceColor } from '../components/traces/trace-model.js';
+import { formatMicros, serviceColor } from '../components/traces/trace-model.js';
 import { layout, type Edge } from '../components/traces/service-graph-layout.js';
 import '../components/traces/traces.css';
 
@@ -26,6 +28,7 @@ export function ServiceMapPage() {
   const [win, setWin] = useState<(typeof WINDOWS)[number]>('15m');
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [tick, setTick] = useState(0);
+  const [selected, setSelected] = useState<string | null>(null);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -94,9 +97,10 @@ export function ServiceMapPage() {
               </p>
             </EmptyState>
           ) : (
-            <ServiceGraph edges={loaded.edges} window={win} />
+            <ServiceGraph edges={loaded.edges} window={win} selected={selected} onSelect={setSelected} />
           ))}
       </section>
+      {selected && <ServicePanel service={selected} window={win} onClose={() => setSelected(null)} />}
     </div>
   );
 }
@@ -106,7 +110,7 @@ const NODE_H = 44;
 const COL_GAP = 140;
 const ROW_GAP = 36;
 
-export function ServiceGraph({ edges, window }: { edges: Edge[]; window: string }) {
+export function ServiceGraph({ edges, window, selected, onSelect }: { edges: Edge[]; window: string; selected: string | null; onSelect(service: string): void }) {
   const { nodes, layers } = useMemo(() => layout(edges), [edges]);
   const [focus, setFocus] = useState<string | null>(null);
   const maxRows = Math.max(1, ...Array.from({ length: layers }, (_, l) => nodes.filter((n) => n.layer === l).length));
@@ -162,20 +166,24 @@ export function ServiceGraph({ edges, window }: { edges: Edge[]; window: string 
           return (
             <g
               key={n.name}
-              className="sg-node"
+              className={`sg-node${selected === n.name ? ' selected' : ''}`}
               transform={`translate(${p.x} ${p.y})`}
               tabIndex={0}
-              role="link"
-              aria-label={`${n.name}: open its traces`}
+              role="button"
+              aria-pressed={selected === n.name}
+              aria-label={`${n.name}: show its slowest recent requests`}
               data-testid="service-node"
               data-service={n.name}
               onMouseEnter={() => setFocus(n.name)}
               onMouseLeave={() => setFocus(null)}
               onFocus={() => setFocus(n.name)}
               onBlur={() => setFocus(null)}
-              onClick={() => navigate(`/traces?${new URLSearchParams({ service: n.name, range: '1h' })}`)}
+              onClick={() => onSelect(n.name)}
               onKeyDown={(ev) => {
-                if (ev.key === 'Enter' || ev.key === ' ') navigate(`/traces?${new URLSearchParams({ service: n.name, range: '1h' })}`);
+                if (ev.key === 'Enter' || ev.key === ' ') {
+                  ev.preventDefault();
+                  onSelect(n.name);
+                }
               }}
             >
               <rect width={NODE_W} height={NODE_H} rx={9} />
@@ -188,5 +196,89 @@ export function ServiceGraph({ edges, window }: { edges: Edge[]; window: string 
         })}
       </svg>
     </div>
+  );
+}
+
+interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
+type Exemplars = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ok'; list: { traceId: string; seconds: number; at: number; span: string }[] };
+
+/** A service's slowest recent requests: the exemplars of its span-metrics latency histogram, each a trace. */
+function ServicePanel({ service, window, onClose }: { service: string; window: string; onClose(): void }) {
+  const [ex, setEx] = useState<Exemplars>({ kind: 'loading' });
+  useEffect(() => {
+    const ctl = new AbortController();
+    setEx({ kind: 'loading' });
+    const end = Date.now() / 1000;
+    const windowS = (parseDuration(window) ?? 900_000) / 1000;
+    const sel = `traces_spanmetrics_latency_bucket{service=${JSON.stringify(service)}}`;
+    apiPost<ExemplarSeries[]>('query_exemplars', { query: sel, start: String(end - windowS), end: String(end) }, ctl.signal)
+      .then((r) => {
+        if (ctl.signal.aborted) return;
+        const seen = new Set<string>();
+        const list = r.data
+          .flatMap((s) => s.exemplars.map((e) => ({ traceId: e.labels.trace_id ?? '', seconds: Number(e.value), at: e.timestamp, span: s.seriesLabels.span_name ?? '' })))
+          .filter((e) => e.traceId && !seen.has(e.traceId) && (seen.add(e.traceId), true))
+          .sort((a, b) => b.seconds - a.seconds)
+          .slice(0, 10);
+        setEx({ kind: 'ok', list });
+      })
+      .catch((err: unknown) => {
+        if (!ctl.signal.aborted) setEx({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+      });
+    return () => ctl.abort();
+  }, [service, window]);
+
+  return (
+    <section className="card service-panel" data-testid="service-panel" aria-label={`Service ${service}`}>
+      <header className="trace-logs-header">
+        <h2 className="card-title">
+          <span className="swatch" style={{ background: serviceColor(service) }} /> {service}
+        </h2>
+        <div className="toolbar-controls">
+          <Link className="btn btn-small" href={`/traces?${new URLSearchParams({ service, range: '1h' })}`} data-testid="service-traces-link">
+            Search its traces
+          </Link>
+          <button type="button" className="btn btn-small" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </header>
+      <p className="muted small">Slowest requests of the last {window}, from the exemplars of <code>traces_spanmetrics_latency_bucket</code>:</p>
+      {ex.kind === 'loading' && <Spinner />}
+      {ex.kind === 'error' && <ErrorState title="Could not load exemplars" message={ex.message} />}
+      {ex.kind === 'ok' &&
+        (ex.list.length === 0 ? (
+          <p className="muted small">No exemplars in this window — they are kept for recent spans only; widen the window or send more traffic.</p>
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>Operation</th>
+                <th className="num">Duration</th>
+                <th>At</th>
+                <th>Trace</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ex.list.map((e) => (
+                <tr key={e.traceId} data-testid="exemplar-row">
+                  <td className="mono">{e.span}</td>
+                  <td className="num mono">{formatMicros(e.seconds * 1e6)}</td>
+                  <td className="mono nowrap">{new Date(e.at * 1000).toLocaleTimeString()}</td>
+                  <td>
+                    <Link className="mono" href={`/traces/${e.traceId}`} data-testid="exemplar-trace-link">
+                      {e.traceId.slice(0, 16)}…
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+    </section>
   );
 }
