@@ -100,8 +100,18 @@ export class Alertmanager {
     this.schedule();
   }
 
+  /** The injected clock (the API reports silence states by it). */
+  clock(): number {
+    return this.now();
+  }
+
   get externalUrl(): string {
     return this.opts.externalUrl;
+  }
+
+  /** The URL is known only once the server listens; links in notifications use it. */
+  setExternalUrl(url: string): void {
+    this.opts.externalUrl = url;
   }
 
   currentConfig(): AlertmanagerConfig {
