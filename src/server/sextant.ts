@@ -31,6 +31,7 @@ import { parseSeriesSelector } from '../metrics/api/selector.js';
 import { RuleManager } from '../alerting/rules/manager.js';
 import { Notifier } from '../alerting/notifier/notifier.js';
 import { registerRulesApiRoutes } from '../alerting/api/rules.js';
+import { Alertmanager, registerAlertmanagerApiRoutes, parseAlertmanagerConfig, loadAlertmanagerConfigFile, defaultAlertmanagerConfig } from '../alerting/alertmanager/index.js';
 import { openLogStore } from '../logs/store/index.js';
 import type { LogStore } from '../logs/store/interface.js';
 import { registerLogIngestRoutes } from '../logs/ingest/index.js';
@@ -82,6 +83,8 @@ export interface Sextant {
   readonly rules: RuleManager;
   /** Sends alerts to configured Alertmanagers; the built-in Alertmanager registers with addLocalSink. */
   readonly notifier: Notifier;
+  /** The built-in Alertmanager (API under /alertmanager/api/v2), fed by the notifier as a local sink. */
+  readonly alertmanager: Alertmanager;
   /** The log store (Loki push, _bulk and OTLP logs write it; LogQL and the Loki API read it). */
   readonly logs: LogStore;
   /** The trace store (OTLP and Zipkin ingest write it; the Jaeger/Tempo APIs read it). */
@@ -148,6 +151,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     logger: logger.child({ component: 'promql' }),
   });
   const notifier = new Notifier({ logger: logger.child({ component: 'notifier' }) });
+  const alertmanager = new Alertmanager({ dataDir: join(opts.dataDir, 'alertmanager'), logger: logger.child({ component: 'alertmanager' }), externalUrl: '' });
+  notifier.addLocalSink((alerts) => alertmanager.receive(alerts));
   // Created once the listen address (the external URL in alert links) is known.
   let rules: RuleManager | undefined;
 
@@ -193,6 +198,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     lookbackDeltaMs: opts.lookbackDeltaMs,
   });
   registerRulesApiRoutes(app, { rules: { groups: () => rules?.groups() ?? [] }, alertmanagers: () => notifier.alertmanagers() });
+  registerAlertmanagerApiRoutes(app, { am: alertmanager });
   registerLogIngestRoutes(app, { store: logs, logger });
   registerLokiQueryRoutes(app, { store: logs, logger });
   registerTraceIngestRoutes(app, { store: traces, logger, onSpans });
@@ -218,6 +224,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     const a = otlpHttp.server.address();
     otlpHttpUrl = `http://${h.includes(':') ? `[${h}]` : h}:${typeof a === 'object' && a ? a.port : Number(p)}`;
   }
+  alertmanager.setExternalUrl(`${url}/alertmanager`);
   const selfAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ruleManager = new RuleManager({
     storage,
@@ -242,9 +249,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   }
 
   async function apply(cfg: PrometheusConfig): Promise<void> {
+    const amConfig = cfg.alertmanagerConfig
+      ? parseAlertmanagerConfig(cfg.alertmanagerConfig.text, cfg.sourceFile, cfg.alertmanagerConfig.line)
+      : cfg.alertmanagerConfigFile
+        ? loadAlertmanagerConfigFile(cfg.alertmanagerConfigFile)
+        : defaultAlertmanagerConfig();
     // Rules first: a rule file that fails validation rejects the reload before anything else changes.
     await ruleManager.applyConfig(cfg);
     notifier.applyConfig(cfg);
+    await alertmanager.applyConfig(amConfig, cfg.sourceFile ? dirname(cfg.sourceFile) : process.cwd());
     engine.noStepSubqueryIntervalMs = cfg.global.evaluationInterval;
     await scrape.applyConfig(cfg);
     await remoteWrite.applyConfig(cfg);
@@ -275,6 +288,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   } catch (err) {
     await ruleManager.stop();
     notifier.stop();
+    await alertmanager.stop();
     await app.close();
     await grpcServer?.stop();
     await otlpHttp?.close();
@@ -295,6 +309,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     logger,
     rules: ruleManager,
     notifier,
+    alertmanager,
     logs,
     traces,
     spanMetrics,
@@ -307,6 +322,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
       await scrape.stop();
       await ruleManager.stop();
       notifier.stop();
+      await alertmanager.stop();
       await app.close();
       await grpcServer?.stop();
       await otlpHttp?.close();
