@@ -36,6 +36,8 @@ const errors: [string, RegExp][] = [
   ['topk(0, rate({a="b"}[1m]))', /invalid parameter for topk/],
   ['1 > 2 and 3', /set operator and not allowed in binary scalar expression/],
   ['{a="b"} | regexp "(.*)"', /at least one named capture must be supplied/],
+  ['{a="b"} | line_format "{{.a"', /^parse error at line 1, col 23: invalid template: template: line:1: unclosed action$/],
+  ['{a="b"} | label_format x="{{ nofunc .a }}"', /invalid template/],
 ];
 for (const [q, re] of errors) {
   test(`parse error: ${JSON.stringify(q)}`, () => {

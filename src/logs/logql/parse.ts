@@ -30,6 +30,7 @@ import type {
   VectorOp,
 } from './ast.js';
 import { parseBytes, parseGoDuration } from './units.js';
+import { LineTemplate } from './template.js';
 
 /** A LogQL syntax or semantic error; the API answers it with 400 and this message. */
 export class LogQLParseError extends Error {
@@ -434,8 +435,15 @@ class Builder {
     return v;
   }
 
+  /** Templates are compiled here so that a broken one is a 400 with a position, not a failure later. */
   private checkedTemplate(s: SyntaxNode): string {
-    return this.str(s);
+    const text = this.str(s);
+    try {
+      new LineTemplate(text);
+    } catch (e) {
+      this.fail(s, `invalid template: ${(e as Error).message}`);
+    }
+    return text;
   }
 
   private labelFormat(n: SyntaxNode): LabelFormatStage {
@@ -450,7 +458,7 @@ class Builder {
           if (seen.has(dst)) this.fail(c, `multiple label name '${dst}' not allowed in a single format operation`);
           seen.add(dst);
           const s = c.getChild('String');
-          if (s) items.push({ dst, template: this.str(s) });
+          if (s) items.push({ dst, template: this.checkedTemplate(s) });
           else items.push({ dst, src: this.text(ids[1]) });
         }
       }
