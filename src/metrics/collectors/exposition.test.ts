@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHelp, escapeLabelValue, formatFloat, writeFamilies, writeFamily } from './exposition.js';
+import { escapeHelp, escapeLabelValue, formatFloatG, writeFamilies, writeFamily } from './exposition.js';
 import { checkExposition } from './exposition-check.js';
 
-test('formatFloat matches Go strconv.FormatFloat(v, g, -1, 64) as client_golang writes it', () => {
+test('formatFloatG matches Go strconv.FormatFloat(v, g, -1, 64) as client_golang writes it', () => {
   const cases: Array<[number, string]> = [
     [0, '0'],
     [1, '1'],
@@ -31,7 +31,7 @@ test('formatFloat matches Go strconv.FormatFloat(v, g, -1, 64) as client_golang 
     [Infinity, '+Inf'],
     [-Infinity, '-Inf'],
   ];
-  for (const [v, want] of cases) assert.equal(formatFloat(v), want, `formatFloat(${v})`);
+  for (const [v, want] of cases) assert.equal(formatFloatG(v), want, `formatFloatG(${v})`);
 });
 
 test('escaping: HELP escapes backslash and newline only; label values also escape double quotes', () => {

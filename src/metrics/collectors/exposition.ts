@@ -48,9 +48,11 @@ export function escapeLabelValue(value: string): string {
 /**
  * Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that round-trip, in exponent form
  * when the decimal exponent is < -4 or >= 6 (Go fixes that limit at 6 for shortest output), with at
- * least two exponent digits.
+ * least two exponent digits. Named for Go's 'g' verb: the query API's JSON values (formatSampleValue in
+ * promql/aggregate.ts) switch to exponent form at different thresholds (below 1e-6, from 1e21), and `le`/
+ * `quantile` label values (formatFloatF) never use it.
  */
-export function formatFloat(v: number): string {
+export function formatFloatG(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
@@ -87,7 +89,7 @@ export function writeFamily(name: string, type: MetricType, help: string, sample
         if (!isValidExposedLabelName(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
       }
     }
-    out += `${name}${s.suffix ?? ''}${writeLabels(s.labels)} ${formatFloat(s.value)}`;
+    out += `${name}${s.suffix ?? ''}${writeLabels(s.labels)} ${formatFloatG(s.value)}`;
     if (s.timestampMs !== undefined) out += ` ${Math.trunc(s.timestampMs)}`;
     out += '\n';
   }
