@@ -1,4 +1,5 @@
 /** Number, string and duration literals with Go/Prometheus semantics. */
+import { parseDuration } from '../../../config/duration.js';
 
 /** Go strconv.ParseFloat-compatible parsing (decimal, hex floats/ints, Inf/NaN in any case, optional sign). */
 export function parseGoFloat(s: string): number | undefined {
@@ -30,21 +31,11 @@ export function parsePromNumber(s: string): number | undefined {
   return parseGoFloat(s);
 }
 
-const DURATION_RE = /^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$/;
-const UNIT_MS = [365 * 86400000, 7 * 86400000, 86400000, 3600000, 60000, 1000, 1];
-
-/** Prometheus model.ParseDuration, in milliseconds; throws with its message on bad input. */
-export function parseDurationMs(s: string): number {
-  if (s === '0') return 0;
-  const m = s === '' ? null : DURATION_RE.exec(s);
-  if (!m) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
-  let total = 0;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    if (m[i + 1] !== undefined) total += Number(m[i + 1]) * UNIT_MS[i];
-  }
-  if (!Number.isSafeInteger(total) || total > 9223372036854) throw new Error('duration out of range');
-  return total;
-}
+/**
+ * Prometheus model.ParseDuration, in milliseconds; throws with its message on bad input. The one
+ * implementation lives with the configuration parser (same Go function, same messages).
+ */
+export const parseDurationMs: (s: string) => number = parseDuration;
 
 /** Go's strconv.Unquote for the three PromQL quote styles. Throws on malformed escapes. */
 export function unquoteString(s: string): string {
