@@ -189,6 +189,14 @@ test('Tempo: TraceQL and tag search, tag names and values; invalid TraceQL is a 
   const tags = await get(`/tempo/api/search?tags=${encodeURIComponent('service.name=frontend http.status_code=200')}&${range}`);
   assert.equal(tags.body.traces.length, 1);
   assert.equal(tags.body.traces[0].rootTraceName, 'GET /health');
+  // Legacy tag search matches values as case-insensitive substrings, as Tempo does.
+  const sub = await get(`/tempo/api/search?tags=${encodeURIComponent('service.name=CAR')}&${range}`);
+  assert.deepEqual(sub.body.traces.map((x: any) => x.traceID), [traceId]);
+  const ci = await get(`/tempo/api/search?q=${encodeURIComponent('{ name =~ "(?i)get /HEALTH" }')}&${range}`);
+  assert.equal(ci.body.traces.length, 1);
+  const badRe = await get(`/tempo/api/search?q=${encodeURIComponent('{ name =~ "(" }')}`);
+  assert.equal(badRe.status, 400);
+  assert.match(badRe.body, /invalid regular expression/);
   const bad = await get(`/tempo/api/search?q=${encodeURIComponent('{ .a = }')}`);
   assert.equal(bad.status, 400);
   assert.match(bad.body, /position \d+/);

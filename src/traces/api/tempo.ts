@@ -103,13 +103,15 @@ export function toTempoSearchTrace(m: TraceMatch, q: TraceQLQuery, spss: number)
   };
 }
 
-/** Tempo's legacy `tags=` search as a TraceQL query (one span must carry every tag). */
-function tagsToTraceQL(tags: string): string {
+/** Tempo's legacy `tags=` search as a TraceQL query: one span must carry every tag; as in Tempo, a value
+ *  matches as a case-insensitive substring (and a number-looking value also matches that number). */
+export function tagsToTraceQL(tags: string): string {
   const f = tagFilter(parseLogfmt(tags));
   const parts: string[] = [];
   const str = (v: unknown): string => JSON.stringify(String(v));
-  if (f.serviceName !== undefined) parts.push(`resource.service.name = ${str(f.serviceName)}`);
-  if (f.spanName !== undefined) parts.push(`name = ${str(f.spanName)}`);
+  const contains = (v: string): string => str(`(?i).*${v.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')}.*`);
+  if (f.serviceName !== undefined) parts.push(`resource.service.name =~ ${contains(f.serviceName)}`);
+  if (f.spanName !== undefined) parts.push(`name =~ ${contains(f.spanName)}`);
   if (f.status !== undefined) parts.push(`status = ${f.status}`);
   for (const c of f.conditions) {
     if (c.field === 'kind') parts.push(`kind = ${String(c.value)}`);
@@ -117,9 +119,9 @@ function tagsToTraceQL(tags: string): string {
     else {
       const name = c.field.slice(1);
       const ident = /^[A-Za-z_][\w.\-/]*$/.test(name) ? `.${name}` : `."${name.replace(/["\\]/g, '\\$&')}"`;
-      // A tag value that reads as a number matches the number too, as Tempo's tag search does.
-      const n = Number(c.value);
-      parts.push(typeof c.value === 'string' && c.value.trim() !== '' && Number.isFinite(n) ? `(${ident} = ${str(c.value)} || ${ident} = ${n})` : `${ident} = ${str(c.value)}`);
+      const v = String(c.value);
+      const n = Number(v);
+      parts.push(v.trim() !== '' && Number.isFinite(n) ? `(${ident} =~ ${contains(v)} || ${ident} = ${n})` : `${ident} =~ ${contains(v)}`);
     }
   }
   return `{ ${parts.join(' && ')} }`;

@@ -117,12 +117,19 @@ export function fieldValue(f: FieldRef, s: Span, ctx: TraceContext): Val {
   }
 }
 
+/** An anchored RegExp for a TraceQL (Go RE2) pattern; a leading `(?i)` becomes the `i` flag, as JS has no
+ *  inline flags. Throws on an invalid pattern. */
+export function compileAnchored(src: string): RegExp {
+  const ci = src.startsWith('(?i)');
+  return new RegExp(`^(?:${ci ? src.slice(4) : src})$`, ci ? 'si' : 's');
+}
+
 const regexCache = new Map<string, RegExp | null>();
 function regex(src: string): RegExp | null {
   let re = regexCache.get(src);
   if (re === undefined) {
     try {
-      re = new RegExp(`^(?:${src})$`, 's');
+      re = compileAnchored(src);
     } catch {
       re = null;
     }

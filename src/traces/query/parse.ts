@@ -18,6 +18,7 @@ import type {
   StaticValue,
   TraceQLQuery,
 } from './ast.js';
+import { compileAnchored } from './evaluate.js';
 
 export class TraceQLError extends Error {
   constructor(
@@ -261,6 +262,13 @@ class Parser {
       if (cs[1].name === 'FieldOp') {
         const op = (['=', '!=', '>', '>=', '<', '<=', '=~', '!~'] as const).find((o) => o === opText);
         if (!op) this.fail(`operator "${opText}" is not supported`, cs[1]);
+        if ((op === '=~' || op === '!~') && right.type === 'static' && right.value.type === 'string') {
+          try {
+            compileAnchored(right.value.value);
+          } catch (e) {
+            this.fail(`invalid regular expression: ${e instanceof Error ? e.message : String(e)}`, cs[2]);
+          }
+        }
         return { type: 'compare', op, left, right, pos: cs[1].from };
       }
     }

@@ -79,7 +79,7 @@ function termNarrowing(conj: FieldExpr[]): Narrowing {
       if (f.name === 'name' && c.op === '=' && v.type === 'string') n.spanName = v.value;
       else if (f.name === 'status' && c.op === '=' && v.type === 'status') n.status = v.value;
       else if (f.name === 'kind' && (c.op === '=' || c.op === '!=') && v.type === 'kind') conds.push({ field: 'kind', op: c.op, value: v.value });
-      else if (f.name === 'name' && v.type === 'string') conds.push({ field: 'name', op: c.op, value: v.value });
+      else if (f.name === 'name' && v.type === 'string' && !v.value.startsWith('(?i)')) conds.push({ field: 'name', op: c.op, value: v.value });
       else if (f.name === 'duration' && (v.type === 'duration' || v.type === 'number')) {
         const ns = v.type === 'duration' ? v.ns : BigInt(Math.ceil(v.value));
         if (c.op === '>') n.minDurationNs = ns + 1n;
@@ -90,6 +90,8 @@ function termNarrowing(conj: FieldExpr[]): Narrowing {
       continue;
     }
     if (v.type !== 'string' && v.type !== 'number' && v.type !== 'bool') continue;
+    // The store compiles patterns without flag syntax: leave case-insensitive ones to the evaluator.
+    if ((c.op === '=~' || c.op === '!~') && v.type === 'string' && v.value.startsWith('(?i)')) continue;
     if (f.scope === 'resource' && f.name === 'service.name' && c.op === '=' && v.type === 'string') {
       n.serviceName = v.value;
       continue;
