@@ -272,10 +272,20 @@ export function LogsPage() {
           <div className="field end-field">
             <span>End</span>
             {state.endMs === null ? (
-              <span className="muted small">now</span>
+              <button type="button" className="btn btn-small" onClick={() => update({ endMs: Math.floor(Date.now() / 1000) * 1000 }, true)} title="The range ends now. Click to pin a fixed end time.">
+                <Icon name="clock" size={14} />
+                now
+              </button>
             ) : (
               <>
-                <span className="mono small" data-testid="logs-end">{new Date(state.endMs).toLocaleString()}</span>
+                <input
+                  type="datetime-local"
+                  step={1}
+                  value={toLocalInput(state.endMs)}
+                  aria-label="End time"
+                  data-testid="logs-end"
+                  onChange={(e) => e.target.value && update({ endMs: new Date(e.target.value).getTime() }, true)}
+                />
                 <button type="button" className="btn btn-small" onClick={() => update({ endMs: null }, true)} title="End the range at the current time again">
                   Back to now
                 </button>
@@ -322,6 +332,13 @@ export function LogsPage() {
       </section>
     </div>
   );
+}
+
+/** datetime-local works in local time without a zone, as the Explore page's end picker. */
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 function ResultView({ result, volume, query, onZoom, onExample }: { result: Result; volume: Volume; query: string; onZoom(a: number, b: number): void; onExample(q: string): void }) {
