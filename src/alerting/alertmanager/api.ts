@@ -96,8 +96,6 @@ export function registerAlertmanagerApiRoutes(app: FastifyInstance, deps: Alertm
   const ok = async (_req: unknown, reply: FastifyReply) => reply.type('text/plain').send('OK');
   app.get(`${p}/-/ready`, ok);
   app.get(`${p}/-/healthy`, ok);
-  app.head(`${p}/-/ready`, ok);
-  app.head(`${p}/-/healthy`, ok);
 
   app.get(`${v2}/alerts`, async (req, reply) => {
     let keep: ReturnType<typeof alertFilter>;
