@@ -61,6 +61,28 @@ function dnf(e: FieldExpr): FieldExpr[][] | undefined {
   return [[e]];
 }
 
+/** Whether the store search alone decides the query: one spanset filter, one conjunction, every part of it
+ *  indexable. Then the store's first `limit` traces are exactly the answer and nothing needs over-fetching. */
+export function isExact(e: SpansetExpr): boolean {
+  if (e.type !== 'filter') return false;
+  if (!e.expr) return true;
+  const terms = dnf(e.expr);
+  if (!terms || terms.length !== 1) return false;
+  const n = termNarrowing(terms[0]);
+  return consumed(n) === terms[0].length;
+}
+
+function consumed(n: Narrowing): number {
+  return (
+    (n.serviceName !== undefined ? 1 : 0) +
+    (n.spanName !== undefined ? 1 : 0) +
+    (n.status !== undefined ? 1 : 0) +
+    (n.minDurationNs !== undefined ? 1 : 0) +
+    (n.maxDurationNs !== undefined ? 1 : 0) +
+    (n.conditions?.length ?? 0)
+  );
+}
+
 function termNarrowing(conj: FieldExpr[]): Narrowing {
   const n: {
     serviceName?: string;

@@ -6,7 +6,7 @@ import type { Span } from '../model.js';
 import type { TraceStore } from '../store/interface.js';
 import type { TraceQLQuery } from './ast.js';
 import { evaluateTrace, TraceContext } from './evaluate.js';
-import { narrowings } from './plan.js';
+import { isExact, narrowings } from './plan.js';
 
 export interface TraceQLSearchOptions {
   /** Inclusive ns range on span start time. */
@@ -39,7 +39,8 @@ const MAX_CANDIDATES = 5000;
 export async function searchTraceQL(store: TraceStore, q: TraceQLQuery, o: TraceQLSearchOptions): Promise<TraceMatch[]> {
   const limit = Math.max(1, o.limit);
   const candidates = new Map<string, bigint>();
-  const want = Math.min(MAX_CANDIDATES, limit * OVERFETCH);
+  const exact = isExact(q.root) && o.minTraceDurationNs === undefined && o.maxTraceDurationNs === undefined;
+  const want = exact ? limit : Math.min(MAX_CANDIDATES, limit * OVERFETCH);
   for (const n of narrowings(q.root)) {
     const found = await store.search({ ...n, start: o.start, end: o.end, limit: want, signal: o.signal });
     for (const t of found) {

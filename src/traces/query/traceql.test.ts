@@ -7,7 +7,7 @@ import type { Span } from '../model.js';
 import { openTraceStore } from '../store/index.js';
 import { parseTraceQL, TraceQLError, parseDurationNs } from './parse.js';
 import { matchTrace, searchTraceQL } from './search.js';
-import { narrowings } from './plan.js';
+import { isExact, narrowings } from './plan.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 const MS = 1_000_000n;
@@ -61,6 +61,12 @@ test('parses the common forms into a typed AST', () => {
   assert.deepEqual(narrowings(q.root), [{ serviceName: 'x', minDurationNs: 100_000_001n }]);
   const s = parseTraceQL('{ status = error } >> { span.http.status_code >= 500 } | count() > 2');
   assert.equal(s.root.type, 'pipe');
+  assert.equal(isExact(q.root), true);
+  assert.equal(isExact(parseTraceQL('{ .a = 1 || .b = 2 }').root), false);
+  assert.equal(isExact(parseTraceQL('{ rootName = "x" }').root), false);
+  assert.equal(isExact(parseTraceQL('{}').root), true);
+  assert.deepEqual(narrowings(parseTraceQL('{ .a = 1 || status = error }').root), [{ conditions: [{ field: '.a', op: '=', value: 1 }] }, { status: 'error' }]);
+  assert.deepEqual(narrowings(parseTraceQL('{ .a = 1 || rootName = "x" }').root), [{}]);
   assert.equal(parseDurationNs('1h30m'), 5_400_000_000_000n);
   assert.equal(parseDurationNs('1.5s'), 1_500_000_000n);
   assert.equal(parseDurationNs('abc'), undefined);
