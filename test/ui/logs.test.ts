@@ -113,7 +113,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
     await page.close();
   });
 
-  test('a row expands to labels, structured metadata and detected fields; the trace id links to the trace placeholder', async () => {
+  test('a row expands to labels, structured metadata and detected fields; the trace id links to the trace view and back to its logs', async () => {
     const page = await newPage();
     await page.goto(`${sextant.url}/logs?${new URLSearchParams({ query: '{job="ui-logs"} |= "payment"', range: '1h' })}`);
     const row = page.locator('[data-testid="log-row"]').first();
@@ -128,7 +128,8 @@ describe('Logs UI', { timeout: 180_000 }, () => {
     assert.match(text, /Detected fields \(logfmt\)[\s\S]*newest[\s\S]*yes/);
     await page.locator('[data-testid="trace-link"]').click();
     await page.waitForURL(/\/traces\/4bf92f3577b34da6a3ce929d0e0e4736/);
-    assert.match(await page.locator('main').innerText(), /trace view is not available yet/i);
+    // No spans are stored for this id: the trace view says so and offers the log search the link carried.
+    assert.match(await page.locator('main').innerText(), /Trace not found/);
     await page.locator('[data-testid="trace-log-search"]').click();
     await page.waitForURL(/\/logs\?/);
     await page.locator('[data-testid="log-row"]').first().waitFor();
@@ -188,6 +189,11 @@ describe('Logs UI', { timeout: 180_000 }, () => {
     // About a fifth of the hour was selected.
     assert.match(range, /^(\d+m)?(\d+s)?(\d+ms)?$/);
     assert.match(range, /^1[0-4]m/);
+    // The pinned end shows in the end picker, and "Back to now" clears it.
+    const endInput = page.locator('[data-testid="logs-end"]');
+    assert.match(await endInput.inputValue(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    await page.getByRole('button', { name: 'Back to now' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('end'));
     await page.close();
   });
 });
