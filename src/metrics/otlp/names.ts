@@ -105,22 +105,4 @@ export function prometheusLabelName(key: string): string {
 }
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64), which Prometheus uses for `le` and `quantile`. */
-export function formatFloatF(v: number): string {
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Number.isNaN(v)) return 'NaN';
-  const s = String(v);
-  if (!/e/i.test(s)) return s;
-  // Expand exponent notation without losing the shortest round-trip digits.
-  const [mant, expStr] = s.toLowerCase().split('e');
-  const exp = Number(expStr);
-  const neg = mant.startsWith('-');
-  const digits = (neg ? mant.slice(1) : mant).replace('.', '');
-  const pointPos = (neg ? mant.slice(1) : mant).indexOf('.') === -1 ? digits.length : (neg ? mant.slice(1) : mant).indexOf('.');
-  const newPoint = pointPos + exp;
-  let out: string;
-  if (newPoint <= 0) out = '0.' + '0'.repeat(-newPoint) + digits;
-  else if (newPoint >= digits.length) out = digits + '0'.repeat(newPoint - digits.length);
-  else out = digits.slice(0, newPoint) + '.' + digits.slice(newPoint);
-  return (neg ? '-' : '') + out;
-}
+export { formatFloatF } from '../../model/float-text.js';

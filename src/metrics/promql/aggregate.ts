@@ -1,5 +1,6 @@
 /** Aggregation operators (sum, avg, topk, quantile, count_values, ...) per step, as Prometheus 2.42's aggregation(). */
 import { labelsKey, METRIC_NAME, type Labels } from '../../model/labels.js';
+import { formatFloatF } from '../../model/float-text.js';
 import type { AggregateExpr } from './parser/ast.js';
 import { PromQLError } from './errors.js';
 import { setLabel } from './labels-util.js';
@@ -24,26 +25,8 @@ export function formatSampleValue(v: number): string {
   return `${s.slice(0, e)}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
 }
 
-/** Go's strconv.FormatFloat(v, 'f', -1, 64). */
-export function formatFloatF(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const s = String(v);
-  if (!s.includes('e')) return s;
-  // Expand the shortest round-trip digits without an exponent.
-  const neg = v < 0;
-  const [mant, expStr] = (neg ? s.slice(1) : s).split('e');
-  const exp = Number(expStr);
-  const [ip, fp = ''] = mant.split('.');
-  const digits = ip + fp;
-  const point = ip.length + exp;
-  let out: string;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
-  return (neg ? '-' : '') + out;
-}
+/** Go's strconv.FormatFloat(v, 'f', -1, 64); count_values writes values with it. */
+export { formatFloatF };
 
 function groupLabels(ls: Labels, grouping: ReadonlySet<string>, without: boolean): Labels {
   return without
