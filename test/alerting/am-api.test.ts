@@ -188,10 +188,10 @@ receivers:
   const norm = (path: string) =>
     rx.bodies
       .filter((b) => b.path === `/${path}`)
-      .map((b) => ({
+      .map((b): Record<string, unknown> => ({
         ...b.body,
         externalURL: undefined,
-        alerts: (b.body.alerts as Record<string, unknown>[]).map((a) => ({ ...a, startsAt: undefined })).sort((x, y) => String(x.fingerprint).localeCompare(String(y.fingerprint))),
+        alerts: (b.body.alerts as Record<string, unknown>[]).map((a): Record<string, unknown> => ({ ...a, startsAt: undefined })).sort((x, y) => String(x.fingerprint).localeCompare(String(y.fingerprint))),
       }))
       .sort((x, y) => String(x.groupKey).localeCompare(String(y.groupKey)));
   await rx.waitFor((b) => b.filter((x) => x.path === '/real').length >= 3 && b.filter((x) => x.path === '/sextant').length >= 3, 20_000);
