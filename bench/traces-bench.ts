@@ -180,9 +180,12 @@ async function storePhase(): Promise<void> {
   await store.flush();
   const loadSecs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included)`);
   const st = store.stats();
-  console.log(`load: ${fmt(traces * 10)} spans in ${fmt(loadSecs)} s (${fmt((traces * 10) / loadSecs, 0)} spans/s direct append incl. block writes); ${st.blocks} blocks, ${fmt(st.bytes / 1e9, 2)} GB on disk`);
+  if (!values.bulk) {
+    console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included)`);
+    console.log(`load: ${fmt(traces * 10)} spans in ${fmt(loadSecs)} s (${fmt((traces * 10) / loadSecs, 0)} spans/s direct append incl. block writes)`);
+  }
+  console.log(`store: ${fmt(st.blockSpans + st.headSpans)} spans, ${st.blocks} blocks, ${fmt(st.bytes / 1e9, 2)} GB`);
   console.log(`load: ${execSync(`du -sh ${dir}`).toString().trim()}`);
 
   const lookup = async (label: string): Promise<void> => {
