@@ -11,6 +11,9 @@ import { LogsPage } from './pages/Logs.js';
 import { TracesPage } from './pages/Traces.js';
 import { TracesDetailPage } from './pages/TracesDetail.js';
 import { ServiceMapPage } from './pages/ServiceMap.js';
+import { AlertsPage } from './pages/Alerts.js';
+import { RulesPage } from './pages/Rules.js';
+import { SilencesPage } from './pages/Silences.js';
 
 interface NavItem {
   path: string;
@@ -25,12 +28,13 @@ const NAV: readonly NavItem[] = [
   { path: '/logs', label: 'Logs', icon: 'logs' },
   { path: '/traces', label: 'Traces', icon: 'traces' },
   { path: '/service-map', label: 'Service map', icon: 'map' },
+  { path: '/alerts', label: 'Alerts', icon: 'alerts' },
+  { path: '/rules', label: 'Rules', icon: 'list' },
+  { path: '/silences', label: 'Silences', icon: 'clock' },
   { path: '/targets', label: 'Targets', icon: 'targets' },
   { path: '/status', label: 'Status', icon: 'status' },
 ];
-const LATER: readonly NavItem[] = [
-  { path: '/alerts', label: 'Alerts', icon: 'alerts', soon: true },
-];
+const LATER: readonly NavItem[] = [];
 
 /** Paths Prometheus' own UI uses, so old bookmarks land on the right page. */
 function routeFor(pathname: string): string {
@@ -60,6 +64,15 @@ export function App() {
       break;
     case '/traces':
       page = <TracesPage />;
+      break;
+    case '/alerts':
+      page = <AlertsPage />;
+      break;
+    case '/rules':
+      page = <RulesPage />;
+      break;
+    case '/silences':
+      page = <SilencesPage />;
       break;
     case '/service-map':
       page = <ServiceMapPage />;
@@ -92,7 +105,7 @@ export function App() {
             </li>
           ))}
         </ul>
-        <div className="nav-group-label">Coming soon</div>
+        {LATER.length > 0 && <div className="nav-group-label">Coming soon</div>}
         <ul className="nav-list">
           {LATER.map((item) => (
             <li key={item.path}>
