@@ -299,3 +299,37 @@ test('mute_time_intervals on a route mute its notifications inside the interval'
     await h.done();
   }
 });
+
+test('notification log: after a restart, an unchanged group is not re-sent before repeat_interval', async () => {
+  const h = await harness();
+  try {
+    await h.post({ alertname: 'N', instance: 'a' });
+    await at(h, 30_000);
+    assert.equal(bodiesAt(h, '/hook').length, 1);
+    await h.restart();
+    await h.post({ alertname: 'N', instance: 'a' }, { startsAt: T0 });
+    for (let t = 60_000; t < 4 * 3600_000; t += 300_000) {
+      await h.post({ alertname: 'N', instance: 'a' }, { startsAt: T0 });
+      await at(h, t);
+    }
+    assert.equal(bodiesAt(h, '/hook').length, 1, 'no resend within repeat_interval across the restart');
+    await h.post({ alertname: 'N', instance: 'a' }, { startsAt: T0 });
+    await at(h, 4 * 3600_000 + 60_000);
+    assert.equal(bodiesAt(h, '/hook').length, 2, 'resent once repeat_interval passed');
+  } finally {
+    await h.done();
+  }
+});
+
+test('a batch with an invalid alert keeps the valid ones and reports the error', async () => {
+  const h = await harness();
+  try {
+    await assert.rejects(h.am.receive([{ labels: { alertname: 'ok' }, annotations: {} }, { labels: { 'bad-name': 'x' }, annotations: {} }]), /invalid label set/);
+    assert.equal(h.am.activeAlerts().length, 1);
+    await assert.rejects(h.am.receive([{ labels: {}, annotations: {} }]), /at least one label pair/);
+    await assert.rejects(h.am.receive([{ labels: { a: 'b' }, annotations: {}, startsAt: 'yesterday' }]), /startsAt: invalid time/);
+    await assert.rejects(h.am.receive([{ labels: { a: 'b' }, annotations: {}, startsAt: '2026-01-05T10:00:00Z', endsAt: '2026-01-05T09:00:00Z' }]), /start time must be before end time/);
+  } finally {
+    await h.done();
+  }
+});

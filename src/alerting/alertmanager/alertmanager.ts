@@ -137,7 +137,16 @@ export class Alertmanager {
   async receive(input: PostableAlert[]): Promise<void> {
     const now = this.now();
     const parsed: AmAlert[] = [];
-    for (const p of input) parsed.push(this.validate(p, now));
+    const errors: string[] = [];
+    // As Alertmanager: valid alerts are kept even when others in the batch are rejected.
+    for (const p of input) {
+      try {
+        parsed.push(this.validate(p, now));
+      } catch (e) {
+        if (!(e instanceof AlertValidationError)) throw e;
+        errors.push(e.message);
+      }
+    }
     for (const a of parsed) {
       const prev = this.alerts.get(a.fingerprint);
       let merged = a;
@@ -149,6 +158,7 @@ export class Alertmanager {
       this.route(merged);
     }
     this.schedule();
+    if (errors.length > 0) throw new AlertValidationError(errors.join('; '));
   }
 
   private validate(p: PostableAlert, now: number): AmAlert {
