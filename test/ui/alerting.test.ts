@@ -107,7 +107,7 @@ alertmanager_config:
     const page = await newPage();
     await page.goto(`${sextant.url}/rules`);
     await page.waitForSelector('[data-testid="rule-row"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rule-error"]').length > 0, undefined, { timeout: 10_000 });
+    await page.locator('[data-testid="rule-error"]').first().waitFor({ timeout: 10_000 });
     const rows = await page.$$eval('[data-testid="rule-row"]', (els) =>
       els.map((e) => ({ name: e.querySelector('[data-testid="rule-name"]')?.textContent, health: e.querySelector('[data-testid="rule-health"]')?.textContent, error: e.querySelector('[data-testid="rule-error"]')?.textContent ?? '' })),
     );
@@ -152,7 +152,7 @@ alertmanager_config:
     assert.match(await page.textContent('[data-testid="error-state"]') ?? '', /must not match the empty string/);
 
     await page.click('[data-testid="expire-silence"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="silence-row"]').length === 0);
+    await page.locator('[data-testid="silence-row"]').first().waitFor({ state: 'detached' });
     await page.click('text=Show expired');
     assert.equal((await page.textContent('[data-testid="silence-state"]'))?.trim(), 'EXPIRED');
     const after = (await (await fetch(`${sextant.url}/alertmanager/api/v2/silences`)).json()) as { status: { state: string } }[];
