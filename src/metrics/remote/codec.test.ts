@@ -8,6 +8,7 @@ import {
   snappyDecodedLength,
   snappyUncompress,
   SnappyDecodeError,
+  SeriesLabelCache,
 } from './codec.js';
 import { prometheusRoot } from './proto.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
@@ -145,4 +146,62 @@ test('decodes faster than protobufjs', () => {
   }
   console.log(`# decode 2000 series: hand-written ${mine.toFixed(2)} ms, protobufjs ${pbjs.toFixed(2)} ms`);
   assert.ok(mine < pbjs, `hand-written decoder (${mine} ms) slower than protobufjs (${pbjs} ms)`);
+});
+
+test('label cache: repeated series share one decoded label array; results equal the uncached decode', () => {
+  const mk = (t: number) =>
+    encodeWriteRequest([
+      { labels: labelsFromRecord({ __name__: 'up', job: 'a', instance: 'host-1:9100' }), samples: [{ t, v: 1 }] },
+      { labels: labelsFromRecord({ __name__: 'up', job: 'a', instance: 'host-2:9100' }), samples: [{ t, v: 0 }] },
+      { labels: labelsFromRecord({ __name__: 'up', job: 'b', instance: 'host-1:9100' }), samples: [{ t, v: 2 }] },
+    ]);
+  const cache = new SeriesLabelCache();
+  const first = decodeWriteRequest(mk(1000), cache);
+  const second = decodeWriteRequest(mk(2000), cache);
+  assert.deepEqual(first, decodeWriteRequest(mk(1000)));
+  assert.deepEqual(second, decodeWriteRequest(mk(2000)));
+  for (let i = 0; i < 3; i++) assert.equal(second.series[i].labels, first.series[i].labels, `series ${i} shares its labels`);
+  assert.notEqual(first.series[0].labels, first.series[1].labels);
+  assert.equal(cache.hits, 3);
+  assert.equal(cache.misses, 3);
+  // Works on a plain Uint8Array view into a larger buffer as well as on a Buffer.
+  const body = mk(3000);
+  const padded = new Uint8Array(body.length + 7);
+  padded.set(body, 7);
+  assert.deepEqual(decodeWriteRequest(padded.subarray(7), cache), decodeWriteRequest(body));
+});
+
+test('label cache: labels written after the samples are not mixed up with a cached prefix', () => {
+  const cache = new SeriesLabelCache();
+  const plain = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', a: '1' }), samples: [{ t: 5, v: 1 }] }]);
+  decodeWriteRequest(plain, cache);
+  // Same first labels, then a sample, then one more label (field 1 after field 2).
+  const ts = WriteRequest.encode(
+    WriteRequest.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: '1' }], samples: [{ value: 2, timestamp: 6 }] }] }),
+  ).finish();
+  const extra = Uint8Array.from([...ts.subarray(0, 1), ts[1] + 5, ...ts.subarray(2), 0x0a, 0x03, 0x0a, 0x01, 0x7a]);
+  const got = decodeWriteRequest(extra, cache).series[0];
+  assert.deepEqual(got.labels, [
+    { name: '__name__', value: 'm' },
+    { name: 'a', value: '1' },
+    { name: 'z', value: '' },
+  ]);
+  // The cached array for the plain series was not modified.
+  assert.deepEqual(decodeWriteRequest(plain, cache).series[0].labels, [
+    { name: '__name__', value: 'm' },
+    { name: 'a', value: '1' },
+  ]);
+});
+
+test('label cache: bounded to two generations; malformed bodies still fail with a warm cache', () => {
+  const cache = new SeriesLabelCache(4);
+  for (let i = 0; i < 20; i++) {
+    decodeWriteRequest(encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', i: String(i) }), samples: [{ t: 1, v: 1 }] }]), cache);
+    assert.ok(cache.size <= 8, `size ${cache.size}`);
+  }
+  const good = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'up' }), samples: [{ t: 1, v: 1 }] }]);
+  decodeWriteRequest(good, cache);
+  for (let cut = 1; cut < good.length; cut++) {
+    assert.throws(() => decodeWriteRequest(good.subarray(0, cut), cache), ProtobufDecodeError, `truncated at ${cut}`);
+  }
 });

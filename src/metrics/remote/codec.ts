@@ -203,6 +203,54 @@ function decodeString(buf: Uint8Array, start: number, end: number): string {
   return s;
 }
 
+/**
+ * Decoded label sets by the exact bytes of their TimeSeries label fields. A sender re-sends the same series
+ * every interval with byte-identical labels, so a hit skips decoding every label and returns the array
+ * decoded last time: callers given a cache must treat WriteSeries.labels as read-only (they are shared).
+ * Two generations bound the size: when the current one is full it becomes the previous one, and entries
+ * still in use are carried over on their next hit, so at most 2 × maxEntries label sets are held.
+ */
+export class SeriesLabelCache {
+  private cur = new Map<string, Label[]>();
+  private prev = new Map<string, Label[]>();
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly maxEntries = 1 << 17) {}
+
+  get(key: string): Label[] | undefined {
+    let v = this.cur.get(key);
+    if (v !== undefined) {
+      this.hits++;
+      return v;
+    }
+    v = this.prev.get(key);
+    if (v !== undefined) {
+      this.hits++;
+      this.prev.delete(key);
+      this.put(key, v);
+      return v;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  put(key: string, labels: Label[]): void {
+    if (this.cur.size >= this.maxEntries) {
+      this.prev = this.cur;
+      this.cur = new Map();
+    }
+    this.cur.set(key, labels);
+  }
+
+  get size(): number {
+    return this.cur.size + this.prev.size;
+  }
+}
+
+/** Label sets longer than this (bytes) are decoded every time rather than cached. */
+const SERIES_KEY_MAX = 4096;
+
 function expectWireType(field: string, got: number, want: number): void {
   if (got !== want) throw new ProtobufDecodeError(`field ${field}: wire type ${got}, expected ${want}`);
 }
@@ -273,20 +321,65 @@ function decodeExemplar(c: Cursor, end: number): WriteExemplar {
   return { labels, value, t };
 }
 
-function decodeTimeSeries(c: Cursor, end: number): WriteSeries {
+/**
+ * End of the run of TimeSeries.labels fields (tag 0x0a) starting at pos, or -1 when a length is malformed
+ * (the ordinary decoder then reports the error).
+ */
+function labelRunEnd(buf: Uint8Array, pos: number, end: number): number {
+  while (pos < end && buf[pos] === 0x0a) {
+    pos++;
+    let len = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      if (pos >= end || shift > 28) return -1;
+      b = buf[pos++];
+      len |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    if (len < 0 || pos + len > end) return -1;
+    pos += len;
+  }
+  return pos;
+}
+
+function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | undefined, keyed: Buffer | undefined): WriteSeries {
   const outerEnd = c.end;
   c.end = end;
-  const labels: Label[] = [];
+  let labels: Label[] = [];
+  let key: string | undefined;
+  let cachedLabels = false;
+  let runEnd = -1;
+  if (cache !== undefined && keyed !== undefined) {
+    // Senders write the labels first and contiguously; only that (usual) layout is cached.
+    runEnd = labelRunEnd(c.buf, c.pos, end);
+    if (runEnd > c.pos && runEnd - c.pos <= SERIES_KEY_MAX) {
+      key = keyed.toString('latin1', c.pos, runEnd);
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        labels = hit;
+        cachedLabels = true;
+        c.pos = runEnd;
+      }
+    }
+  }
   const samples: { t: number; v: number }[] = [];
   let exemplars: WriteExemplar[] | undefined;
   let histogramCount = 0;
   while (c.pos < end) {
+    const tagStart = c.pos;
     const tag = c.uint32();
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 1) {
       expectWireType('TimeSeries.labels', wt, 2);
       const len = c.length();
+      if (tagStart >= runEnd) {
+        // More labels after the samples: rare; this series is decoded without the cache.
+        if (cachedLabels) labels = labels.slice();
+        cachedLabels = false;
+        key = undefined;
+      }
       labels.push(decodeLabel(c, c.pos + len));
     } else if (field === 2) {
       expectWireType('TimeSeries.samples', wt, 2);
@@ -303,6 +396,7 @@ function decodeTimeSeries(c: Cursor, end: number): WriteSeries {
     } else c.skip(wt);
   }
   c.end = outerEnd;
+  if (key !== undefined && !cachedLabels && cache !== undefined) cache.put(key, labels);
   const s: WriteSeries = { labels, samples };
   if (exemplars) s.exemplars = exemplars;
   if (histogramCount) s.histogramCount = histogramCount;
@@ -335,9 +429,13 @@ function decodeMetadata(c: Cursor, end: number): WriteMetadata {
   return md;
 }
 
-/** Decodes an uncompressed prometheus.WriteRequest. Throws ProtobufDecodeError on malformed input. */
-export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
+/**
+ * Decodes an uncompressed prometheus.WriteRequest. Throws ProtobufDecodeError on malformed input.
+ * With a cache, label arrays of series seen before are shared between requests (see SeriesLabelCache).
+ */
+export function decodeWriteRequest(buf: Uint8Array, cache?: SeriesLabelCache): DecodedWriteRequest {
   const c = new Cursor(buf, 0, buf.length);
+  const keyed = cache === undefined ? undefined : Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const series: WriteSeries[] = [];
   const metadata: WriteMetadata[] = [];
   while (c.pos < c.end) {
@@ -348,7 +446,7 @@ export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
     if (field === 1) {
       expectWireType('WriteRequest.timeseries', wt, 2);
       const len = c.length();
-      series.push(decodeTimeSeries(c, c.pos + len));
+      series.push(decodeTimeSeries(c, c.pos + len, cache, keyed));
     } else if (field === 3) {
       expectWireType('WriteRequest.metadata', wt, 2);
       const len = c.length();

@@ -23,6 +23,7 @@ import {
   decodeWriteRequest,
   ProtobufDecodeError,
   snappyDecodedLength,
+  SeriesLabelCache,
   snappyUncompress,
   SnappyDecodeError,
   type WriteSeries,
@@ -72,7 +73,11 @@ export interface WriteResult {
  * Appends decoded series through one appender and commits. Refused samples are counted, not fatal.
  * Throws only when the storage fails (append throwing something other than AppendError, or commit).
  */
-export async function appendWriteRequest(storage: Storage, series: readonly WriteSeries[]): Promise<WriteResult> {
+export async function appendWriteRequest(
+  storage: Storage,
+  series: readonly WriteSeries[],
+  checked?: WeakMap<readonly Label[], Label[]>,
+): Promise<WriteResult> {
   const app = storage.appender();
   const rejected = new Map<RejectReason, number>();
   let appended = 0;
@@ -84,14 +89,19 @@ export async function appendWriteRequest(storage: Storage, series: readonly Writ
   };
   try {
     for (const ts of series) {
-      // Prometheus drops labels with empty values before anything else.
-      let raw: Label[] = ts.labels;
-      if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
       if (ts.histogramCount) reject('native_histogram', ts.histogramCount, REASON_TEXT.native_histogram);
-      const labels = checkedLabels(raw);
-      if (typeof labels === 'string') {
-        reject('invalid_labels', ts.samples.length, `${labels} in series ${formatRaw(raw)}`);
-        continue;
+      let labels = checked?.get(ts.labels);
+      if (labels === undefined) {
+        // Prometheus drops labels with empty values before anything else.
+        let raw: Label[] = ts.labels;
+        if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
+        const res = checkedLabels(raw);
+        if (typeof res === 'string') {
+          reject('invalid_labels', ts.samples.length, `${res} in series ${formatRaw(raw)}`);
+          continue;
+        }
+        labels = res;
+        checked?.set(ts.labels, labels);
       }
       for (const s of ts.samples) {
         try {
@@ -167,6 +177,10 @@ function rejectionMessage(res: WriteResult): string {
 export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteReceiverDeps): void {
   const maxDecompressed = deps.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const log = deps.logger.child({ component: 'remote-write-receiver' });
+  // Series re-sent every interval decode to the same shared label array, whose checked (filtered, sorted)
+  // form is remembered for as long as the array lives in the cache.
+  const labelCache = new SeriesLabelCache();
+  const checked = new WeakMap<readonly Label[], Label[]>();
 
   const fail = (reply: FastifyReply, code: number, msg: string): FastifyReply => {
     failedRequests.inc({ code: String(code) });
@@ -187,7 +201,7 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWrit
     }
     let series: WriteSeries[];
     try {
-      series = decodeWriteRequest(snappyUncompress(body)).series;
+      series = decodeWriteRequest(snappyUncompress(body), labelCache).series;
     } catch (err) {
       if (err instanceof SnappyDecodeError) return fail(reply, 400, `snappy: corrupt input (${err.message})`);
       if (err instanceof ProtobufDecodeError) return fail(reply, 400, `protobuf: ${err.message}`);
@@ -199,7 +213,7 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWrit
 
     let res: WriteResult;
     try {
-      res = await appendWriteRequest(deps.storage, series);
+      res = await appendWriteRequest(deps.storage, series, checked);
     } catch (err) {
       log.error({ err }, 'remote write: storage append/commit failed');
       return fail(reply, 500, `storage error: ${err instanceof Error ? err.message : String(err)}`);
