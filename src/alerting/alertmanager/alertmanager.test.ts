@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { tempDir } from '../../../test/peers/process.js';
 import { selfRegistry } from '../../metrics/collectors/self.js';
@@ -331,5 +332,18 @@ test('a batch with an invalid alert keeps the valid ones and reports the error',
     await assert.rejects(h.am.receive([{ labels: { a: 'b' }, annotations: {}, startsAt: '2026-01-05T10:00:00Z', endsAt: '2026-01-05T09:00:00Z' }]), /start time must be before end time/);
   } finally {
     await h.done();
+  }
+});
+
+test('a damaged silences snapshot does not stop the Alertmanager', async () => {
+  const dir = tempDir('am-corrupt');
+  try {
+    writeFileSync(join(dir, 'silences.json'), '{not json');
+    const am = new Alertmanager({ dataDir: dir, logger: pino({ level: 'silent' }), externalUrl: '', autoTick: false });
+    assert.equal(am.silences.list().length, 0);
+    assert.match(String(am.silences.loadError), /unreadable/);
+    await am.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

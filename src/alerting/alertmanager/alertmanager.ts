@@ -87,6 +87,7 @@ export class Alertmanager {
   private readonly groups = new Map<string, AggGroup>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private lastMaintenance = 0;
   private readonly inflight = new Set<Promise<void>>();
   readonly startedAt: number;
 
@@ -96,7 +97,9 @@ export class Alertmanager {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.silences = new Silences(join(opts.dataDir, 'silences.json'), this.now);
     this.nflog = new NotificationLog(join(opts.dataDir, 'nflog.json'), this.now);
+    if (this.silences.loadError) this.logger.error(this.silences.loadError);
     this.startedAt = this.now();
+    this.lastMaintenance = this.startedAt;
     this.schedule();
   }
 
@@ -230,7 +233,12 @@ export class Alertmanager {
     for (const [fp, a] of this.alerts) {
       if (resolvedAt(a, now) && ![...this.groups.values()].some((g) => g.alerts.has(fp))) this.alerts.delete(fp);
     }
-    this.silences.gc();
+    // Alertmanager's maintenance interval: expired silences and notification log entries are dropped.
+    if (now - this.lastMaintenance >= 15 * 60_000) {
+      this.lastMaintenance = now;
+      this.silences.gc();
+      this.nflog.gc();
+    }
   }
 
   private async flush(g: AggGroup): Promise<void> {

@@ -67,6 +67,8 @@ const sameMatchers = (a: SilenceMatcher[], b: SilenceMatcher[]) => JSON.stringif
 
 export class Silences {
   private readonly byId = new Map<string, { s: Silence; compiled: AmMatcher[] }>();
+  /** Set when the snapshot on disk could not be read at start-up (the owner logs it). */
+  loadError: string | undefined;
 
   constructor(
     private readonly file: string | undefined,
@@ -82,8 +84,15 @@ export class Silences {
     } catch {
       return;
     }
-    const list = JSON.parse(text) as Silence[];
-    for (const s of list) this.byId.set(s.id, { s, compiled: compileSilenceMatchers(s.matchers) });
+    try {
+      const list = JSON.parse(text) as Silence[];
+      for (const s of list) this.byId.set(s.id, { s, compiled: compileSilenceMatchers(s.matchers) });
+    } catch (e) {
+      // A damaged snapshot must not stop the server: keep it aside for inspection and start empty.
+      this.byId.clear();
+      renameSync(file, `${file}.corrupt-${Date.now()}`);
+      this.loadError = `silences snapshot ${file} unreadable (${(e as Error).message}); moved aside`;
+    }
   }
 
   private persist(): void {
