@@ -257,7 +257,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     // Rules first: a rule file that fails validation rejects the reload before anything else changes.
     await ruleManager.applyConfig(cfg);
     notifier.applyConfig(cfg);
-    await alertmanager.applyConfig(amConfig, cfg.sourceFile ? dirname(cfg.sourceFile) : process.cwd());
+    // Template globs are relative to the file that names them.
+    await alertmanager.applyConfig(amConfig, dirname(cfg.alertmanagerConfigFile ?? cfg.sourceFile ?? join(process.cwd(), 'x')));
     engine.noStepSubqueryIntervalMs = cfg.global.evaluationInterval;
     await scrape.applyConfig(cfg);
     await remoteWrite.applyConfig(cfg);
