@@ -90,6 +90,8 @@ interface Pending {
 interface Edge {
   client?: Pending;
   server?: Pending;
+  /** When the first side arrived plus the wait time; edges are kept in arrival order. */
+  expiresAt: number;
 }
 
 export class DerivedMetrics {
@@ -212,7 +214,7 @@ export class DerivedMetrics {
           return;
         }
       }
-      e = {};
+      e = { expiresAt: p.expiresAt };
       this.edges.set(key, e);
     }
     if (isClient) e.client = p;
@@ -236,11 +238,13 @@ export class DerivedMetrics {
     ch.value.observe(client.durationS);
   }
 
-  /** Forgets unpaired spans older than the wait time. */
+  /**
+   * Forgets unpaired spans older than the wait time. The map is in arrival order, so this stops at the first
+   * edge still waiting: cheap enough to run whenever the store is full.
+   */
   expire(now = this.now()): void {
     for (const [k, e] of this.edges) {
-      const exp = (e.client ?? e.server)!.expiresAt;
-      if (exp > now) continue;
+      if (e.expiresAt > now) break;
       this.edges.delete(k);
       unpairedSpans.inc({ side: e.client ? 'client' : 'server' });
     }
