@@ -10,6 +10,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StreamExtent } from './head.js';
+import { decodeSkipIndex, encodeSkipIndex, type SkipIndex } from './skip-index.js';
 
 export interface ChunkFile {
   readonly seq: number;
@@ -23,6 +24,8 @@ export interface ChunkFile {
   readonly walCut: number;
   readonly replaces: readonly number[];
   readonly streams: ReadonlyMap<number, StreamExtent>;
+  /** Per-row-group 3-gram filters; absent in files written before the index existed (read fully). */
+  readonly skip?: SkipIndex;
   refs: number;
   deleted: boolean;
 }
@@ -38,6 +41,7 @@ interface Sidecar {
   replaces: number[];
   /** [sid, min, max, count, bytes] */
   streams: [number, string, string, number, number][];
+  skip?: { start: number; rows: number; bits: string }[];
 }
 
 export function seqName(seq: number): string {
@@ -56,6 +60,7 @@ export function sidecarJson(f: Omit<ChunkFile, 'refs' | 'deleted' | 'path'>): st
     replaces: [...f.replaces],
     streams: [...f.streams].map(([sid, e]) => [sid, String(e.min), String(e.max), e.count, e.bytes]),
   };
+  if (f.skip) s.skip = encodeSkipIndex(f.skip);
   return JSON.stringify(s);
 }
 
@@ -74,6 +79,7 @@ export async function readSidecar(dir: string, seq: number): Promise<ChunkFile> 
     walCut: s.walCut,
     replaces: s.replaces,
     streams,
+    skip: s.skip ? decodeSkipIndex(s.skip) : undefined,
     refs: 0,
     deleted: false,
   };

@@ -20,6 +20,7 @@ import type { LogAppendResult, LogSelectParams, LogStore, LogStoreStats } from '
 import { StreamIndex } from './stream-index.js';
 import { Head, type HeadEntry, type StreamExtent } from './head.js';
 import { readSidecar, removeChunkFiles, seqName, sidecarJson, type ChunkFile } from './chunk-file.js';
+import { candidateRowGroups, rowRanges, SkipIndexBuilder, type SkipIndex } from './skip-index.js';
 import { checkLineFilters, compileLineFilters, lineFiltersToSql } from './line-filter.js';
 
 export interface LogStoreLogger {
@@ -53,6 +54,10 @@ export interface OpenLogStoreOptions {
   compactMinFiles?: number;
   /** Parquet ZSTD level (default 7: with Parquet V2 encodings it stores less than gzip -6; see docs/benchmarks.md). */
   zstdLevel?: number;
+  /** Rows per Parquet row group, the unit the skip index can skip (default 16384). */
+  rowGroupRows?: number;
+  /** Called once per engine scan with what it reads: for tests and diagnostics. */
+  onScan?: (scan: { files: number; rowGroups: number; skippedRowGroups: number }) => void;
 }
 
 const DEFAULT_MAX_LINE = 256 * 1024;
@@ -331,9 +336,11 @@ class DuckLogStore implements LogStore {
     const path = join(this.chunkDir, `${seqName(seq)}.parquet`);
     const tmp = `${path}.tmp`;
     const level = this.opts.zstdLevel ?? 7;
+    const rgRows = this.opts.rowGroupRows ?? 16384;
     await conn.run(
-      `COPY (${selectSql} ORDER BY stream_id, ts) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE 122880, PARQUET_VERSION V2)`,
+      `COPY (${selectSql} ORDER BY stream_id, ts) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE ${rgRows}, PARQUET_VERSION V2)`,
     );
+    const skip = await this.buildSkipIndex(conn, tmp);
     const fh = await open(tmp, 'r+');
     try {
       await fh.sync();
@@ -352,6 +359,7 @@ class DuckLogStore implements LogStore {
       walCut,
       replaces,
       streams: extents.streams,
+      skip,
       refs: 0,
       deleted: false,
     };
@@ -368,6 +376,25 @@ class DuckLogStore implements LogStore {
     await rename(tmp, path);
     await syncDir(this.chunkDir);
     return file;
+  }
+
+  /** Reads the written file back (its exact row order and row groups) and builds its 3-gram filters. */
+  private async buildSkipIndex(conn: DuckDBConnection, path: string): Promise<SkipIndex> {
+    const meta = await conn.runAndReadAll(
+      `SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(${sqlString(path)}) GROUP BY row_group_id ORDER BY row_group_id`,
+    );
+    const rows = meta.getRows().map((r) => Number(r[1] as bigint));
+    const builder = new SkipIndexBuilder(rows);
+    const result = await conn.stream(`SELECT file_row_number, line FROM read_parquet(${sqlString(path)}, file_row_number = true)`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const cols = chunk.getColumns();
+      for (let r = 0; r < chunk.rowCount; r++) builder.add(Number(cols[0][r] as bigint), cols[1][r] as string);
+      // Building is synchronous JavaScript: let requests in between chunks.
+      await new Promise((res) => setImmediate(res));
+    }
+    return builder.build();
   }
 
   /** Merges small files (many short flushes) into one, so scans open few files. */
@@ -539,15 +566,49 @@ class DuckLogStore implements LogStore {
       if (!allIn) where.push(`stream_id IN (${[...sids].join(',')})`);
       const lf = lineFiltersToSql(filters);
       if (lf.sql) where.push(lf.sql);
+      const cols = 'stream_id, ts, line, metadata, trace_id, span_id';
+      // Files without a skip index (written before it existed) and files where every row group may match are
+      // read whole; of the rest only the candidate row groups are read, each range as its own scan (the engine
+      // skips row groups for one file_row_number range, not for an OR of several).
+      const whole: ChunkFile[] = [];
+      const parts: { path: string; from: number; to: number }[] = [];
+      let rowGroups = 0;
+      let skipped = 0;
+      for (const f of files) {
+        if (!f.skip) {
+          whole.push(f);
+          continue;
+        }
+        const cand = candidateRowGroups(f.skip, filters);
+        rowGroups += cand.length;
+        skipped += f.skip.rowGroups.length - cand.length;
+        if (cand.length === f.skip.rowGroups.length) whole.push(f);
+        else for (const [from, to] of rowRanges(cand)) parts.push({ path: f.path, from, to });
+      }
+      this.opts.onScan?.({ files: whole.length + new Set(parts.map((p) => p.path)).size, rowGroups, skippedRowGroups: skipped });
+      const scans: string[] = [];
+      const args: string[] = [];
+      const cond = where.join(' AND ');
+      if (whole.length > 0) {
+        scans.push(`SELECT ${cols} FROM read_parquet([${whole.map((f) => sqlString(f.path)).join(', ')}]) WHERE ${cond}`);
+        args.push(...lf.params);
+      }
+      for (const p of parts) {
+        scans.push(
+          `SELECT ${cols} FROM read_parquet(${sqlString(p.path)}, file_row_number = true) WHERE file_row_number BETWEEN ${p.from} AND ${p.to} AND ${cond}`,
+        );
+        args.push(...lf.params);
+      }
       const sql =
-        `SELECT stream_id, ts, line, metadata, trace_id, span_id FROM read_parquet([${files.map((f) => sqlString(f.path)).join(', ')}]) ` +
-        `WHERE ${where.join(' AND ')} ORDER BY ts ${forward ? 'ASC' : 'DESC'}` +
-        (Number.isFinite(limit) ? ` LIMIT ${limit}` : '');
-      const conn = await this.db.connect();
+        scans.length === 0
+          ? ''
+          : `SELECT ${cols} FROM (${scans.join(' UNION ALL ')}) ORDER BY ts ${forward ? 'ASC' : 'DESC'}` + (Number.isFinite(limit) ? ` LIMIT ${limit}` : '');
+      const conn = sql ? await this.db.connect() : undefined;
       try {
-        const result = await conn.stream(sql, lf.params.length > 0 ? (lf.params as DuckDBValue[]) : undefined);
+        const result = conn ? await conn.stream(sql, args.length > 0 ? (args as DuckDBValue[]) : undefined) : undefined;
         for (;;) {
           params.signal?.throwIfAborted();
+          if (!result) break;
           const chunk = await result.fetchChunk();
           if (!chunk || chunk.rowCount === 0) break;
           const cols = chunk.getColumns();
@@ -572,7 +633,7 @@ class DuckLogStore implements LogStore {
           yield out;
         }
       } finally {
-        conn.closeSync();
+        conn?.closeSync();
       }
     }
     while (hi < headMatches.length) {
