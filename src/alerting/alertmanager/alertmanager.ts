@@ -88,6 +88,8 @@ export class Alertmanager {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastMaintenance = 0;
+  private alertsVersion = 0;
+  private sourceCache: { version: number; now: number; rules: unknown; sources: AmAlert[][] } | undefined;
   private readonly inflight = new Set<Promise<void>>();
   readonly startedAt: number;
 
@@ -158,6 +160,7 @@ export class Alertmanager {
         merged = { ...a, startsAt: Math.min(prev.startsAt, a.startsAt) };
       }
       this.alerts.set(a.fingerprint, merged);
+      this.alertsVersion++;
       this.route(merged);
     }
     this.schedule();
@@ -230,8 +233,13 @@ export class Alertmanager {
     const now = this.now();
     const due = [...this.groups.values()].filter((g) => g.nextFlush <= now && !g.flushing);
     await Promise.all(due.map((g) => this.flush(g)));
+    const grouped = new Set<string>();
+    for (const g of this.groups.values()) for (const fp of g.alerts.keys()) grouped.add(fp);
     for (const [fp, a] of this.alerts) {
-      if (resolvedAt(a, now) && ![...this.groups.values()].some((g) => g.alerts.has(fp))) this.alerts.delete(fp);
+      if (resolvedAt(a, now) && !grouped.has(fp)) {
+        this.alerts.delete(fp);
+        this.alertsVersion++;
+      }
     }
     // Alertmanager's maintenance interval: expired silences and notification log entries are dropped.
     if (now - this.lastMaintenance >= 15 * 60_000) {
@@ -340,15 +348,27 @@ export class Alertmanager {
     };
   }
 
+  /** Firing alerts matching each inhibit rule's source side, recomputed only when alerts or the clock change. */
+  private inhibitSources(now: number): AmAlert[][] {
+    const c = this.sourceCache;
+    if (c && c.version === this.alertsVersion && c.now === now && c.rules === this.config.inhibitRules) return c.sources;
+    const sources = this.config.inhibitRules.map((rule) => [...this.alerts.values()].filter((a) => !resolvedAt(a, now) && matchesAll(rule.sourceMatchers, a.labels)));
+    this.sourceCache = { version: this.alertsVersion, now, rules: this.config.inhibitRules, sources };
+    return sources;
+  }
+
   /** Fingerprints of firing alerts that inhibit an alert with these labels. */
   inhibitedBy(labels: Record<string, string>, now = this.now()): string[] {
     const out = new Set<string>();
-    for (const rule of this.config.inhibitRules) {
+    if (this.config.inhibitRules.length === 0) return [];
+    const sources = this.inhibitSources(now);
+    const self = fingerprint(labels);
+    for (let i = 0; i < this.config.inhibitRules.length; i++) {
+      const rule = this.config.inhibitRules[i];
       if (!matchesAll(rule.targetMatchers, labels)) continue;
-      for (const src of this.alerts.values()) {
-        if (resolvedAt(src, now) || !matchesAll(rule.sourceMatchers, src.labels)) continue;
+      for (const src of sources[i]) {
         // An alert matching both sides does not inhibit itself.
-        if (src.fingerprint === fingerprint(labels)) continue;
+        if (src.fingerprint === self) continue;
         if (rule.equal.every((n) => (src.labels[n] ?? '') === (labels[n] ?? ''))) out.add(src.fingerprint);
       }
     }
