@@ -347,3 +347,40 @@ test('a damaged silences snapshot does not stop the Alertmanager', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('webhook http_config: basic auth header sent; 4xx is not retried', async () => {
+  const rx = await startTestReceiver();
+  const dir = tempDir('am-auth');
+  let t = T0;
+  const am = new Alertmanager({ dataDir: dir, logger: pino({ level: 'silent' }), now: () => t, externalUrl: '', autoTick: false, retry: { initialDelayMs: 1, maxAttempts: 3 } });
+  try {
+    await am.applyConfig(parseAlertmanagerConfig(`route: {receiver: a, group_wait: 0s}
+receivers:
+  - name: a
+    webhook_configs:
+      - url: ${rx.url}/auth
+        http_config: {basic_auth: {username: am, password: s3cret}}
+`));
+    await am.receive([{ labels: { alertname: 'A' }, annotations: {} }]);
+    t += 1;
+    await am.tick();
+    assert.equal(rx.bodies[0].auth, `Basic ${Buffer.from('am:s3cret').toString('base64')}`);
+    assert.doesNotMatch(am.currentConfig().original, /s3cret/);
+    // Two 400s ahead: with retries (3 attempts) the first flush would get through; without, one 400 per flush.
+    rx.failNext(2, 400);
+    await am.receive([{ labels: { alertname: 'A', x: 'new' }, annotations: {} }]);
+    t += 400_000;
+    await am.tick();
+    assert.equal(rx.bodies.length, 1);
+    t += 400_000;
+    await am.tick();
+    assert.equal(rx.bodies.length, 1);
+    t += 400_000;
+    await am.tick();
+    assert.equal(rx.bodies.length, 2, 'delivered at the third flush: 4xx is not retried within a flush');
+  } finally {
+    await am.stop();
+    await rx.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

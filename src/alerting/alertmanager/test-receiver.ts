@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface TestReceiver {
   url: string;
-  bodies: { path: string; body: Record<string, unknown> }[];
+  bodies: { path: string; body: Record<string, unknown>; auth?: string }[];
   failNext: (n: number, status?: number) => void;
   /** Requests to this path never answer (timeouts). */
   hang: (path: string) => void;
@@ -13,7 +13,7 @@ export interface TestReceiver {
 }
 
 export async function startTestReceiver(): Promise<TestReceiver> {
-  const bodies: { path: string; body: Record<string, unknown> }[] = [];
+  const bodies: { path: string; body: Record<string, unknown>; auth?: string }[] = [];
   let failing = 0;
   let failStatus = 500;
   const hung = new Set<string>();
@@ -27,7 +27,7 @@ export async function startTestReceiver(): Promise<TestReceiver> {
         res.writeHead(failStatus).end('boom');
         return;
       }
-      bodies.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      bodies.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, auth: req.headers.authorization });
       res.writeHead(200).end('ok');
     });
   });

@@ -81,16 +81,43 @@ export async function notifyWithRetry(i: Integration, data: NotifyData, template
   }
 }
 
+/** What of Alertmanager's http_config is honoured: TLS verification and the Authorization header. */
+export interface HttpOptions {
+  insecureSkipVerify?: boolean;
+  raw?: Record<string, unknown>;
+}
+
+function authorization(raw: Record<string, unknown> | undefined): string | undefined {
+  if (!raw) return undefined;
+  const basic = raw.basic_auth as { username?: string; password?: string } | undefined;
+  if (basic?.username !== undefined) return `Basic ${Buffer.from(`${basic.username}:${basic.password ?? ''}`).toString('base64')}`;
+  const auth = raw.authorization as { type?: string; credentials?: string } | undefined;
+  if (auth?.credentials) return `${auth.type ?? 'Bearer'} ${auth.credentials}`;
+  if (typeof raw.bearer_token === 'string') return `Bearer ${raw.bearer_token}`;
+  return undefined;
+}
+
 /** POSTs JSON; 5xx and 429 are retryable, other non-2xx are not (as Alertmanager's CheckRetry). */
-export async function postJson(url: string, body: unknown, signal: AbortSignal, what: string): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Alertmanager/0.25.0 (Sextant)' }, body: JSON.stringify(body), signal });
-  } catch (e) {
+export async function postJson(url: string, body: unknown, signal: AbortSignal, what: string, http: HttpOptions = {}): Promise<void> {
+  const payload = Buffer.from(JSON.stringify(body));
+  const u = new URL(url);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': 'Alertmanager/0.25.0 (Sextant)' };
+  const auth = authorization(http.raw);
+  if (auth) headers.authorization = auth;
+  const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(u, { method: 'POST', headers, signal, rejectUnauthorized: !http.insecureSkipVerify }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.length < 64 && chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  }).catch((e: unknown) => {
     // Never show the URL: it is a secret (Slack and webhook URLs carry tokens).
-    throw new NotifyError(`${what}: request failed: ${(e as Error).name === 'AbortError' ? 'timeout' : ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`, true);
-  }
-  const text = await res.text().catch(() => '');
-  if (res.status >= 200 && res.status < 300) return;
-  throw new NotifyError(`${what}: unexpected status code ${res.status}: ${text.slice(0, 200)}`, res.status >= 500 || res.status === 429);
+    throw new NotifyError(`${what}: request failed: ${(e as Error).name === 'AbortError' ? 'timeout' : (e as Error).message}`, true);
+  });
+  if (status >= 200 && status < 300) return;
+  throw new NotifyError(`${what}: unexpected status code ${status}: ${text.slice(0, 200)}`, status >= 500 || status === 429);
 }

@@ -46,6 +46,6 @@ export class SlackIntegration implements Integration {
     return this.cfg.sendResolved;
   }
   async notify(data: NotifyData, ctx: NotifyContext): Promise<void> {
-    await postJson(this.cfg.apiUrl, slackMessage(this.cfg, data, ctx.templates), ctx.signal, 'slack');
+    await postJson(this.cfg.apiUrl, slackMessage(this.cfg, data, ctx.templates), ctx.signal, 'slack', this.cfg.httpConfig);
   }
 }

@@ -33,6 +33,6 @@ export class WebhookIntegration implements Integration {
     return this.cfg.sendResolved;
   }
   async notify(data: NotifyData, ctx: NotifyContext): Promise<void> {
-    await postJson(this.cfg.url, webhookMessage(data, this.cfg.maxAlerts), ctx.signal, 'webhook');
+    await postJson(this.cfg.url, webhookMessage(data, this.cfg.maxAlerts), ctx.signal, 'webhook', this.cfg.httpConfig);
   }
 }
