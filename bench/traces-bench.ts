@@ -35,6 +35,8 @@ const { values } = parseArgs({
     // Build the blocks directly (the same writeBlock the store's flush uses), skipping the WAL: loading 10M spans
     // through append() on a shared 2-core machine takes longer than the queries this phase measures.
     bulk: { type: 'boolean', default: false },
+    // Block format to write: 2 (compressed record groups, the default) or 1 (uncompressed JSON, "before").
+    format: { type: 'string', default: '2' },
   },
 });
 const INGEST_SECONDS = Number(values['ingest-seconds']);
@@ -42,6 +44,7 @@ const SPANS = Number(values.spans);
 const CONCURRENCY = Number(values.concurrency);
 const LOOKUPS = Number(values.lookups);
 const SEARCHES = Number(values.searches);
+const FORMAT = values.format === '1' ? 1 : 2;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,12 +158,12 @@ async function storePhase(): Promise<void> {
     for (let t = 0, seq = 0; t < traces; t += PER_BLOCK, seq++) {
       const spans: Span[] = [];
       for (let k = t; k < Math.min(traces, t + PER_BLOCK); k++) spans.push(...makeTrace(k, base, r));
-      await writeBlock(join(dir, 'blocks'), seq, spans, 0);
+      await writeBlock(join(dir, 'blocks'), seq, spans, 0, [], { format: FORMAT });
       if (seq % 10 === 9) console.log(`bulk: ${fmt((t + PER_BLOCK) * 10)} spans, ${fmt(((t + PER_BLOCK) * 10) / ((performance.now() - t0) / 1000), 0)} spans/s`);
     }
     console.log(`bulk: ${fmt(traces * 10)} spans written as blocks in ${fmt((performance.now() - t0) / 1000)} s`);
   }
-  let store = await openTraceStore({ dir, maintenanceIntervalMs: 0 });
+  let store = await openTraceStore({ dir, maintenanceIntervalMs: 0, blockFormat: FORMAT });
   const r = rng(42);
   const base = BigInt(Date.now() - 3_600_000) * 1_000_000n;
   const traces = Math.ceil(SPANS / 10);
@@ -182,10 +185,10 @@ async function storePhase(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const st = store.stats();
   if (!values.bulk) {
-    console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included)`);
+    console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included) = ${fmt((traces * 10) / ((cpu.user + cpu.system) / 1e6), 0)} spans per CPU-second`);
     console.log(`load: ${fmt(traces * 10)} spans in ${fmt(loadSecs)} s (${fmt((traces * 10) / loadSecs, 0)} spans/s direct append incl. block writes)`);
   }
-  console.log(`store: ${fmt(st.blockSpans + st.headSpans)} spans, ${st.blocks} blocks, ${fmt(st.bytes / 1e9, 2)} GB`);
+  console.log(`store: ${fmt(st.blockSpans + st.headSpans)} spans, ${st.blocks} blocks (format ${FORMAT}), ${fmt(st.bytes / 1e9, 3)} GB = ${fmt(st.bytes / (st.blockSpans + st.headSpans), 1)} bytes/span`);
   console.log(`load: ${execSync(`du -sh ${dir}`).toString().trim()}`);
 
   const lookup = async (label: string): Promise<void> => {

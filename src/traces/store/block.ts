@@ -1,9 +1,15 @@
 /**
  * One immutable block of the trace store: a directory `blocks/<seq>/` holding
  *
- *   data.bin   every trace's spans as one record (JSON bytes, span-codec), records sorted by trace id
+ *   data.bin   every trace's spans as one record (JSON bytes, span-codec), records sorted by trace id.
+ *              Format 2 (meta.format = 2): consecutive records are packed into groups of about GROUP_RAW_BYTES
+ *              and each group is deflate-compressed on its own, so a trace-by-id lookup inflates one small
+ *              group (~14x smaller than format 1). Format 1 (no meta.format): records stored uncompressed.
  *   ids.bin    the sorted 16-byte trace ids                      -> binary search for trace-by-id
- *   idx.bin    per trace: f64 offset, u32 length, u32 span count  (same order as ids.bin)
+ *   idx.bin    per trace (same order as ids.bin)
+ *                format 1: f64 offset, u32 length, u32 span count
+ *                format 2: f64 group offset, u32 group compressed length, u32 span count,
+ *                          u32 record offset inside the inflated group, u32 record length
  *   cols.bin   per span, rows sorted by (service, start): u32 trace index | u32 name id | u8 status+kind |
  *              i64 start ns | f64 duration ns — each column contiguous, so a search reads only the row range
  *              of the service it asks for, and inside it only the rows of its time range (binary search).
@@ -13,6 +19,7 @@
  */
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { syncDir } from '../../lib/wal/segment-log.js';
 import type { Span, SpanKind, StatusCode } from '../model.js';
 import { encodeSpans, decodeSpans } from './span-codec.js';
@@ -29,7 +36,18 @@ export interface BlockService {
   readonly ops: readonly [string, string][];
 }
 
+/** Block formats this code reads; writeBlock writes CURRENT_BLOCK_FORMAT unless told otherwise. */
+export type BlockFormat = 1 | 2;
+export const CURRENT_BLOCK_FORMAT: BlockFormat = 2;
+/** Raw bytes of trace records packed into one compressed group (format 2); a larger trace is its own group. */
+export const GROUP_RAW_BYTES = 32 * 1024;
+const DEFLATE_LEVEL = 6;
+
 export interface BlockMeta {
+  /** Absent in format-1 blocks (written before compression existed). */
+  readonly format?: BlockFormat;
+  /** How format-2 groups are compressed. */
+  readonly codec?: 'deflate-raw';
   readonly seq: number;
   readonly minStartNs: string;
   readonly maxEndNs: string;
@@ -53,6 +71,8 @@ export interface Block {
   readonly maxEnd: bigint;
   readonly ids: Buffer;
   readonly idx: Buffer;
+  /** Bytes per trace in idx (16 in format 1, 24 in format 2). */
+  readonly idxStride: number;
   readonly nameIds: ReadonlyMap<string, number>;
   deleted: boolean;
 }
@@ -105,6 +125,15 @@ async function writeSynced(path: string, data: Uint8Array | string): Promise<voi
 
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+export interface WriteBlockOptions {
+  /** Format 1 (uncompressed records) is written only by tests and benchmarks that compare against it. */
+  readonly format?: BlockFormat;
+}
+
+function idxStrideOf(format: BlockFormat): number {
+  return format === 1 ? 16 : 24;
+}
+
 /** Writes spans (any order, may hold duplicates) as block `seq` under `root`; returns it opened. */
 export async function writeBlock(
   root: string,
@@ -112,7 +141,10 @@ export async function writeBlock(
   spans: readonly Span[],
   walCut: number,
   replaces: readonly number[] = [],
+  options: WriteBlockOptions = {},
 ): Promise<Block> {
+  const format = options.format ?? CURRENT_BLOCK_FORMAT;
+  const stride = idxStrideOf(format);
   const byTrace = new Map<string, Span[]>();
   for (const s of spans) {
     const l = byTrace.get(s.traceId);
@@ -121,24 +153,50 @@ export async function writeBlock(
   }
   const traceIds = [...byTrace.keys()].sort();
   const ids = Buffer.alloc(traceIds.length * 16);
-  const idx = Buffer.alloc(traceIds.length * 16);
+  const idx = Buffer.alloc(traceIds.length * stride);
   const traceIndex = new Map<string, number>();
   const chunks: Uint8Array[] = [];
   let offset = 0;
+  // Format 2: records of the open group (trace indexes and bytes) until it reaches GROUP_RAW_BYTES.
+  let group: Uint8Array[] = [];
+  let groupFirst = 0;
+  let groupRaw = 0;
+  const closeGroup = (): void => {
+    if (group.length === 0) return;
+    const packed = deflateRawSync(Buffer.concat(group), { level: DEFLATE_LEVEL });
+    for (let t = groupFirst; t < groupFirst + group.length; t++) {
+      idx.writeDoubleLE(offset, t * stride);
+      idx.writeUInt32LE(packed.length, t * stride + 8);
+    }
+    chunks.push(packed);
+    offset += packed.length;
+    group = [];
+    groupRaw = 0;
+  };
   for (let i = 0; i < traceIds.length; i++) {
     const id = traceIds[i];
     traceIndex.set(id, i);
     ids.write(id, i * 16, 16, 'hex');
     const list = byTrace.get(id)!;
     const rec = encodeSpans(list);
-    chunks.push(rec);
-    idx.writeDoubleLE(offset, i * 16);
-    idx.writeUInt32LE(rec.length, i * 16 + 8);
-    idx.writeUInt32LE(list.length, i * 16 + 12);
-    offset += rec.length;
+    idx.writeUInt32LE(list.length, i * stride + 12);
+    if (format === 1) {
+      chunks.push(rec);
+      idx.writeDoubleLE(offset, i * stride);
+      idx.writeUInt32LE(rec.length, i * stride + 8);
+      offset += rec.length;
+    } else {
+      if (group.length === 0) groupFirst = i;
+      idx.writeUInt32LE(groupRaw, i * stride + 16);
+      idx.writeUInt32LE(rec.length, i * stride + 20);
+      group.push(rec);
+      groupRaw += rec.length;
+      if (groupRaw >= GROUP_RAW_BYTES) closeGroup();
+    }
     // Encoding is synchronous work; let requests through now and then.
-    if (i % 5000 === 4999) await yieldNow();
+    if (i % 2000 === 1999) await yieldNow();
   }
+  closeGroup();
 
   // Rows sorted by (service, start) so one service is one contiguous, time-ordered row range.
   const order = spans.map((_, i) => i);
@@ -186,6 +244,7 @@ export async function writeBlock(
     return o;
   };
   const meta: BlockMeta = {
+    ...(format === 1 ? {} : { format, codec: 'deflate-raw' as const }),
     seq,
     minStartNs: minStart.toString(),
     maxEndNs: maxEnd.toString(),
@@ -233,6 +292,7 @@ function makeBlock(dir: string, meta: BlockMeta, ids: Buffer, idx: Buffer): Bloc
     maxEnd: BigInt(meta.maxEndNs),
     ids,
     idx,
+    idxStride: idxStrideOf(meta.format ?? 1),
     nameIds: new Map(meta.names.map((n, i) => [n, i])),
     deleted: false,
   };
@@ -240,9 +300,13 @@ function makeBlock(dir: string, meta: BlockMeta, ids: Buffer, idx: Buffer): Bloc
 
 export async function openBlock(dir: string): Promise<Block> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as BlockMeta;
+  const format = meta.format ?? 1;
+  if (format !== 1 && format !== 2) throw new Error(`block ${dir}: unknown format ${String(format)}`);
+  if (format === 2 && meta.codec !== 'deflate-raw') throw new Error(`block ${dir}: unknown codec ${String(meta.codec)}`);
   const ids = await readFile(join(dir, 'ids.bin'));
   const idx = await readFile(join(dir, 'idx.bin'));
-  if (ids.length !== meta.traces * 16 || idx.length !== meta.traces * 16) throw new Error(`block ${dir}: index size mismatch`);
+  if (ids.length !== meta.traces * 16 || idx.length !== meta.traces * idxStrideOf(format))
+    throw new Error(`block ${dir}: index size mismatch`);
   return makeBlock(dir, meta, ids, idx);
 }
 
@@ -266,14 +330,26 @@ export function traceIdAt(b: Block, i: number): string {
 
 /** Reads the spans of trace number `i` of the block. */
 export async function readTrace(b: Block, i: number): Promise<Span[]> {
-  const off = b.idx.readDoubleLE(i * 16);
-  const len = b.idx.readUInt32LE(i * 16 + 8);
+  const off = b.idx.readDoubleLE(i * b.idxStride);
+  const len = b.idx.readUInt32LE(i * b.idxStride + 8);
   const fh = await open(join(b.dir, 'data.bin'), 'r');
+  let bytes: Buffer;
   try {
-    return decodeSpans(await readAt(fh, off, len));
+    bytes = await readAt(fh, off, len);
   } finally {
     await fh.close();
   }
+  return decodeSpans(recordOf(b, i, bytes));
+}
+
+/** The record of trace `i` out of the bytes at its idx offset (the record itself, or its compressed group). */
+function recordOf(b: Block, i: number, stored: Buffer): Buffer {
+  if (b.idxStride === 16) return stored;
+  const raw = inflateRawSync(stored);
+  const at = b.idx.readUInt32LE(i * b.idxStride + 16);
+  const len = b.idx.readUInt32LE(i * b.idxStride + 20);
+  if (at + len > raw.length) throw new Error(`block ${b.dir}: trace record outside its group`);
+  return raw.subarray(at, at + len);
 }
 
 export interface ColumnFilter {
@@ -369,10 +445,24 @@ function lowerBound(starts: Buffer, n: number, t: bigint): number {
 export async function readAllSpans(b: Block): Promise<Span[]> {
   const data = await readFile(join(b.dir, 'data.bin'));
   const out: Span[] = [];
+  // Consecutive traces share a group: inflate each group once.
+  let groupOff = -1;
+  let raw = Buffer.alloc(0);
   for (let i = 0; i < b.meta.traces; i++) {
-    const off = b.idx.readDoubleLE(i * 16);
-    const len = b.idx.readUInt32LE(i * 16 + 8);
-    for (const s of decodeSpans(data.subarray(off, off + len))) out.push(s);
+    const off = b.idx.readDoubleLE(i * b.idxStride);
+    const len = b.idx.readUInt32LE(i * b.idxStride + 8);
+    let rec: Buffer;
+    if (b.idxStride === 16) rec = data.subarray(off, off + len);
+    else {
+      if (off !== groupOff) {
+        raw = inflateRawSync(data.subarray(off, off + len));
+        groupOff = off;
+      }
+      const at = b.idx.readUInt32LE(i * b.idxStride + 16);
+      rec = raw.subarray(at, at + b.idx.readUInt32LE(i * b.idxStride + 20));
+    }
+    for (const s of decodeSpans(rec)) out.push(s);
+    if (i % 2000 === 1999) await yieldNow();
   }
   return out;
 }

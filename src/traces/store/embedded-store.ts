@@ -26,6 +26,7 @@ import {
   scanBlock,
   writeBlock,
   type Block,
+  type BlockFormat,
 } from './block.js';
 import { decodeSpans, encodeSpans } from './span-codec.js';
 import { matchSpan, summarize } from './span-match.js';
@@ -53,6 +54,8 @@ export interface OpenTraceStoreOptions {
   compactMinBlocks?: number;
   /** How often the age and retention checks run (default 10 s; 0 disables the timer, tests call maintain()). */
   maintenanceIntervalMs?: number;
+  /** Block format for new blocks (default: the current, compressed one; 1 only for before/after benchmarks). */
+  blockFormat?: BlockFormat;
 }
 
 export interface EmbeddedTraceStore extends TraceStore {
@@ -247,7 +250,7 @@ class EmbeddedStore implements EmbeddedTraceStore {
     const cut = await this.wal.cut();
     const seq = this.nextSeq++;
     try {
-      const b = await writeBlock(this.blockDir, seq, head.spans, cut);
+      const b = await writeBlock(this.blockDir, seq, head.spans, cut, [], { format: this.opts.blockFormat });
       this.blocks.push(b);
     } catch (e) {
       // Keep the spans queryable: merge them back into the current head (the WAL still holds them).
@@ -281,7 +284,9 @@ class EmbeddedStore implements EmbeddedTraceStore {
       for (const b of small) for (const s of await readAllSpans(b)) spans.push(s);
       const seq = this.nextSeq++;
       const walCut = Math.max(...this.blocks.map((b) => b.meta.walCut));
-      const merged = await writeBlock(this.blockDir, seq, dedupe(spans), walCut, small.map((b) => b.meta.seq));
+      const merged = await writeBlock(this.blockDir, seq, dedupe(spans), walCut, small.map((b) => b.meta.seq), {
+        format: this.opts.blockFormat,
+      });
       this.blocks = [...this.blocks.filter((b) => !small.includes(b)), merged].sort((a, b) => a.meta.seq - b.meta.seq);
       for (const b of small) {
         b.deleted = true;
