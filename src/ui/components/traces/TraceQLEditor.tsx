@@ -2,14 +2,10 @@
  * The TraceQL editor: CodeMirror 6 over Grafana's TraceQL lezer grammar (the grammar the server parses with),
  * highlighted like the PromQL and LogQL editors. Enter runs (a TraceQL query is one line); Shift+Enter too.
  */
-import { useEffect, useRef } from 'react';
-import { EditorState, Prec } from '@codemirror/state';
-import { EditorView, drawSelection, highlightSpecialChars, keymap, placeholder } from '@codemirror/view';
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
-import { bracketMatching, HighlightStyle, LanguageSupport, LRLanguage, syntaxHighlighting } from '@codemirror/language';
+import { HighlightStyle, LanguageSupport, LRLanguage } from '@codemirror/language';
 import { styleTags, tags } from '@lezer/highlight';
 import { parser } from '@grafana/lezer-traceql';
+import { QueryEditor, type QueryEditorConfig } from '../QueryEditor.js';
 
 export interface TraceQLEditorProps {
   value: string;
@@ -52,71 +48,19 @@ const highlight = HighlightStyle.define([
   { tag: tags.comment, color: 'var(--text-faint)', fontStyle: 'italic' },
 ]);
 
-const theme = EditorView.theme({
-  '&': { fontSize: '14px', backgroundColor: 'transparent', color: 'var(--text)' },
-  '&.cm-focused': { outline: 'none' },
-  '.cm-content': { fontFamily: 'var(--font-mono)', padding: '9px 0', caretColor: 'var(--text)' },
-  '.cm-line': { padding: '0 12px' },
-  '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.55' },
-  '.cm-placeholder': { color: 'var(--text-faint)' },
-  '.cm-cursor': { borderLeftColor: 'var(--text)' },
-  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': { backgroundColor: 'var(--selection) !important' },
-  '.cm-matchingBracket': { backgroundColor: 'var(--accent-soft)', outline: 'none' },
-});
+const config: QueryEditorConfig = {
+  className: 'promql-editor traceql-editor',
+  ariaLabel: 'TraceQL query',
+  testId: 'traceql-input',
+  placeholder: 'TraceQL, e.g. { resource.service.name = "api" && duration > 100ms }  —  Enter to run',
+  highlight,
+  // A TraceQL query is one line, so plain Enter runs it too.
+  runKeys: ['Enter', 'Shift-Enter', 'Mod-Enter'],
+  extensions: () => [new LanguageSupport(traceql)],
+};
 
 export function TraceQLEditor(props: TraceQLEditorProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const latest = useRef(props);
-  latest.current = props;
-
-  useEffect(() => {
-    if (!host.current) return;
-    const run = () => {
-      latest.current.onRun();
-      return true;
-    };
-    const v = new EditorView({
-      parent: host.current,
-      state: EditorState.create({
-        doc: latest.current.value,
-        extensions: [
-          highlightSpecialChars(),
-          history(),
-          drawSelection(),
-          bracketMatching(),
-          closeBrackets(),
-          new LanguageSupport(traceql),
-          syntaxHighlighting(highlight),
-          theme,
-          EditorView.lineWrapping,
-          EditorView.contentAttributes.of({ 'aria-label': 'TraceQL query', 'data-testid': 'traceql-input' }),
-          placeholder('TraceQL, e.g. { resource.service.name = "api" && duration > 100ms }  —  Enter to run'),
-          Prec.highest(keymap.of([
-            { key: 'Enter', run },
-            { key: 'Shift-Enter', run },
-            { key: 'Mod-Enter', run },
-          ])),
-          keymap.of([...closeBracketsKeymap, ...historyKeymap, ...defaultKeymap]),
-          EditorView.updateListener.of((u) => {
-            if (u.docChanged) latest.current.onChange(u.state.doc.toString());
-          }),
-        ],
-      }),
-    });
-    view.current = v;
-    return () => {
-      v.destroy();
-      view.current = null;
-    };
-  }, []);
-
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== props.value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
-  }, [props.value]);
-
-  return <div className="promql-editor traceql-editor" ref={host} />;
+  return <QueryEditor {...props} config={config} />;
 }
 
 export default TraceQLEditor;
