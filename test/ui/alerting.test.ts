@@ -7,8 +7,8 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureUiBuilt, waitFor } from './backend.js';
+import { waitFor } from './backend.js';
+import { ensureUiBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestSextant, type TestSextant } from '../support/sextant.js';
 import { tempDir } from '../peers/process.js';
 
@@ -30,14 +30,8 @@ const RULES = `groups:
 `;
 
 let sextant: TestSextant;
-let browser: Browser;
-let pageErrors: string[] = [];
+let ui: TestBrowser;
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
-}
 
 describe('alerting UI', { timeout: 120_000 }, () => {
   before(async () => {
@@ -63,28 +57,25 @@ alertmanager_config:
 `,
     );
     sextant = await startTestSextant({ configFile: join(dir, 'sextant.yml') });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ui = await launchBrowser({ viewport: { width: 1280, height: 900 }, onPageError: 'collect' });
     await waitFor('InstanceDown firing for both targets', async () => {
       const r = (await (await fetch(`${sextant.url}/api/v1/alerts`)).json()) as { data: { alerts: { state: string; labels: Record<string, string> }[] } };
       return r.data.alerts.filter((a) => a.state === 'firing' && a.labels.alertname === 'InstanceDown').length === 2;
     }, 30_000);
   });
   beforeEach(() => {
-    pageErrors = [];
+    ui.resetPageErrors();
   });
   afterEach(() => {
-    assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+    assert.deepEqual(ui.pageErrors, [], 'uncaught errors in the page');
   });
   after(async () => {
-    await browser?.close();
+    await ui?.close();
     await sextant?.stop();
   });
 
   test('Alerts: firing and pending alerts grouped by file and group, with labels, annotations, active since and value', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/alerts`);
     await page.waitForSelector('[data-testid="alert-group"]');
     assert.match(await page.textContent('[data-testid="alert-group"] h2') ?? '', /availability.*rules\.yml/);
@@ -104,7 +95,7 @@ alertmanager_config:
   });
 
   test('Rules: health, last evaluation, evaluation time and the evaluation error', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/rules`);
     await page.waitForSelector('[data-testid="rule-row"]');
     await page.locator('[data-testid="rule-error"]').first().waitFor({ timeout: 10_000 });
@@ -118,7 +109,7 @@ alertmanager_config:
   });
 
   test('Silences: create from an alert (prefilled matchers), listed as active, expire', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/alerts`);
     await page.waitForSelector('[data-testid="silence-alert"]');
     await page.locator('[data-testid="silence-alert"]').first().click();

@@ -4,16 +4,15 @@
  * page has something to show. SEXTANT_UI_BACKEND=prometheus runs the same tests against real Prometheus
  * 2.42 behind registerUiRoutes instead, to check the UI against the reference API.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestSextant } from '../support/sextant.js';
 import { tempDir } from '../peers/process.js';
 import { startPrometheusBackedUi } from './prometheus-backend.js';
+import { UI_DIST } from '../support/browser.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const UI_DIST = join(REPO_ROOT, 'dist', 'ui');
+// Kept here too for callers that imported them from this module before the browser harness moved.
+export { REPO_ROOT, UI_DIST, ensureUiBuilt } from '../support/browser.js';
 
 export interface UiBackend {
   url: string;
@@ -23,13 +22,6 @@ export interface UiBackend {
   /** Job of the target that cannot be reached. */
   downJob: string;
   stop(): Promise<void>;
-}
-
-/** Builds the UI once if this checkout has never built it. */
-export function ensureUiBuilt(): void {
-  if (existsSync(join(UI_DIST, 'index.html'))) return;
-  const res = spawnSync('npm', ['run', 'build:ui'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('npm run build:ui failed');
 }
 
 const config = (self: string) => `global:

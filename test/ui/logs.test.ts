@@ -4,35 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, UI_DIST } from './backend.js';
+import type { Page } from 'playwright-core';
+import { ensureFreshUi, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestSextant, type TestSextant } from '../support/sextant.js';
 
 let sextant: TestSextant;
-let browser: Browser;
+let ui: TestBrowser;
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
-
-function newestMtime(dir: string): number {
-  let m = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    m = Math.max(m, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return m;
-}
-
-/** Builds the UI when its sources are newer than the build (the Logs page must be in it). */
-function ensureFreshUi(): void {
-  const index = join(UI_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(REPO_ROOT, 'src', 'ui'))) return;
-  const res = spawnSync('npm', ['run', 'build:ui'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('npm run build:ui failed');
-}
 
 async function push(streams: { stream: Record<string, string>; values: unknown[][] }[]): Promise<void> {
   const res = await fetch(`${sextant.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streams }) });
@@ -40,14 +19,6 @@ async function push(streams: { stream: Record<string, string>; values: unknown[]
 }
 
 const ns = (ms: number): string => `${ms}000000`;
-
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => {
-    throw new Error(`uncaught error in page: ${err.message}`);
-  });
-  return page;
-}
 
 async function typeQuery(page: Page, text: string): Promise<void> {
   await page.waitForSelector('.cm-content');
@@ -61,10 +32,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   before(async () => {
     ensureFreshUi();
     sextant = await startTestSextant();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ui = await launchBrowser({ viewport: { width: 1280, height: 900 }, onPageError: 'throw' });
     const now = Date.now();
     const levels = ['info', 'info', 'warn', 'error', 'debug'];
     // 3000 lines over the last 20 minutes: enough that only a window of rows may be in the DOM.
@@ -80,12 +48,12 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
+    await ui?.close();
     await sextant?.stop();
   });
 
   test('a log query shows the volume histogram and the lines newest first, windowed, level-coloured', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs?range=1h`);
     await typeQuery(page, '{job="ui-logs"}');
     await page.keyboard.press('Shift+Enter');
@@ -114,7 +82,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   });
 
   test('a row expands to labels, structured metadata and detected fields; the trace id links to the trace view and back to its logs', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs?${new URLSearchParams({ query: '{job="ui-logs"} |= "payment"', range: '1h' })}`);
     const row = page.locator('[data-testid="log-row"]').first();
     await row.waitFor();
@@ -138,7 +106,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   });
 
   test('a metric query draws a graph; a bad query shows the parser position; no match says what to do', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs?range=1h`);
     await typeQuery(page, 'sum by (pod) (count_over_time({job="ui-logs"}[1m]))');
     await page.keyboard.press('Shift+Enter');
@@ -159,7 +127,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   });
 
   test('live tail shows lines pushed after it started', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs?${new URLSearchParams({ query: '{job="ui-live"}', range: '5m' })}`);
     await page.locator('[data-testid="live-toggle"]').click();
     await page.getByText('Waiting for new lines').waitFor();
@@ -173,7 +141,7 @@ describe('Logs UI', { timeout: 180_000 }, () => {
   });
 
   test('dragging across the histogram zooms the time range', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs?${new URLSearchParams({ query: '{job="ui-logs"}', range: '1h' })}`);
     const over = page.locator('[data-testid="log-volume"] .u-over');
     await over.waitFor();

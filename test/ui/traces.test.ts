@@ -6,36 +6,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, UI_DIST } from './backend.js';
+import { ensureFreshUi, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestSextant, type TestSextant } from '../support/sextant.js';
 
 let sextant: TestSextant;
-let browser: Browser;
+let ui: TestBrowser;
 
 const BIG = 'b1'.repeat(16);
 const SMALL = 'a1'.repeat(16);
 const BIG_SPANS = 1500;
-
-function newestMtime(dir: string): number {
-  let m = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    m = Math.max(m, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return m;
-}
-
-function ensureFreshUi(): void {
-  const index = join(UI_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(REPO_ROOT, 'src', 'ui'))) return;
-  const res = spawnSync('npm', ['run', 'build:ui'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('npm run build:ui failed');
-}
 
 interface SpanSpec {
   traceId: string;
@@ -84,22 +63,11 @@ async function sendSpans(service: string, spans: SpanSpec[]): Promise<void> {
   assert.equal(res.status, 200, `OTLP export: ${res.status} ${await res.text()}`);
 }
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-  page.on('pageerror', (err) => {
-    throw new Error(`uncaught error in page: ${err.message}`);
-  });
-  return page;
-}
-
 describe('Traces UI', { timeout: 240_000 }, () => {
   before(async () => {
     ensureFreshUi();
     sextant = await startTestSextant();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ui = await launchBrowser({ viewport: { width: 1400, height: 950 }, onPageError: 'throw' });
     const now = Date.now() - 60_000;
     // A small trace across two services: frontend (server → client) → payments (server, failing).
     await sendSpans('frontend', [
@@ -149,12 +117,12 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
+    await ui?.close();
     await sextant?.stop();
   });
 
   test('search form: service and duration find the trace; results show spans and errors; the scatter plot is drawn', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/traces`);
     await page.locator('[data-testid="empty-state"]').waitFor();
     await page.locator('[data-testid="service-select"] option[value="frontend"]').waitFor({ state: 'attached' });
@@ -178,7 +146,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   test('TraceQL: a structural query finds the failing call; an invalid query shows the position', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/traces?mode=traceql&range=1h`);
     await page.locator('.cm-content').click();
     await page.keyboard.insertText('{ resource.service.name = "frontend" } >> { status = error && span.payment.provider = "acme" }');
@@ -197,7 +165,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   test('trace view: waterfall with services, critical path, collapsible subtree, span details and the trace\'s logs', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/traces/${SMALL}`);
     await page.locator('[data-testid="span-row"]').first().waitFor();
     assert.match(await page.locator('[data-testid="trace-stats"]').innerText(), /4 spans[\s\S]*2 services[\s\S]*1 errors/);
@@ -231,7 +199,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   test(`a trace of ${BIG_SPANS} spans renders fast, keeps the DOM small and scrolls to its last span`, async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     const t0 = Date.now();
     await page.goto(`${sextant.url}/traces/${BIG}`);
     await page.locator('[data-testid="span-row"]').first().waitFor();
@@ -286,7 +254,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   test('service map: nodes and an edge with request and error rates; a service lists exemplar traces (metrics → trace) and links to its traces', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/service-map`);
     const edge = page.locator('[data-testid="service-edge"][data-client="frontend"][data-server="payments"]');
     await edge.waitFor();
@@ -311,7 +279,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
   });
 
   test('an unknown trace id says it was not found and offers the log search', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${sextant.url}/traces/${'de'.repeat(16)}`);
     await page.getByText('Trace not found').waitFor();
     assert.ok(await page.locator('[data-testid="trace-log-search"]').isVisible());

@@ -3,8 +3,9 @@
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureUiBuilt, startUiBackend, waitFor, type UiBackend } from './backend.js';
+import type { Page } from 'playwright-core';
+import { startUiBackend, waitFor, type UiBackend } from './backend.js';
+import { ensureUiBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
 
 /** The slice of HTMLCanvasElement the checks use (this file compiles without DOM types). */
 interface CanvasLike {
@@ -14,7 +15,7 @@ interface CanvasLike {
 }
 
 let backend: UiBackend;
-let browser: Browser;
+let ui: TestBrowser;
 
 async function api<T>(path: string): Promise<T> {
   const res = await fetch(backend.url + path);
@@ -23,14 +24,6 @@ async function api<T>(path: string): Promise<T> {
   return body.data;
 }
 
-/** Uncaught errors in any page; every test ends by asserting there were none. */
-let pageErrors: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
-}
 
 /** Types into the CodeMirror editor like a user would. */
 async function typeQuery(page: Page, text: string): Promise<void> {
@@ -46,10 +39,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   before(async () => {
     ensureUiBuilt();
     backend = await startUiBackend();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ui = await launchBrowser({ viewport: { width: 1280, height: 860 }, onPageError: 'collect' });
     // Pages need a few scrapes of both targets before there is anything to show.
     await waitFor('both targets scraped', async () => {
       const t = await api<{ activeTargets: { health: string; scrapePool: string }[] }>('/api/v1/targets');
@@ -64,19 +54,19 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   beforeEach(() => {
-    pageErrors = [];
+    ui.resetPageErrors();
   });
   afterEach(() => {
-    assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+    assert.deepEqual(ui.pageErrors, [], 'uncaught errors in the page');
   });
 
   after(async () => {
-    await browser?.close();
+    await ui?.close();
     await backend?.stop();
   });
 
   test('Explore: a query typed and run from the keyboard draws a graph, a legend and a table', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/explore?g0.range_input=5m`);
     await typeQuery(page, 'up');
     await page.keyboard.press('Shift+Enter');
@@ -136,7 +126,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   test('Explore: a shared link reproduces the table view without typing', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/explore?g0.expr=${encodeURIComponent('count(up)')}&g0.tab=1`);
     const cell = page.locator('[data-testid=result-table] tbody tr td.num');
     await cell.first().waitFor();
@@ -146,7 +136,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   test('Explore: the metrics explorer lists metric names and inserts the chosen one', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/explore`);
     await page.getByRole('button', { name: 'Metrics explorer' }).click();
     const filter = page.getByLabel('Filter metric names');
@@ -163,7 +153,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   test('Explore: an invalid query shows the server error', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/explore`);
     await typeQuery(page, 'rate(up)'); // completion closes the bracket: rate(up)
     assert.equal(await page.locator('.cm-content').textContent(), 'rate(up)');
@@ -178,7 +168,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   test('Explore: a query without data says so and suggests what to do', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/explore?g0.expr=no_such_metric_xyz&g0.range_input=5m`);
     const empty = page.locator('[data-testid=empty-state]');
     await empty.waitFor();
@@ -187,7 +177,7 @@ describe('web UI', { timeout: 120_000 }, () => {
   });
 
   test('Targets: lists each target with its health, error and labels; filters to unhealthy', async () => {
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/targets`);
     const rows = page.locator('[data-testid=target-row]');
     await rows.first().waitFor();
@@ -211,7 +201,7 @@ describe('web UI', { timeout: 120_000 }, () => {
 
   test('Status: shows build information, TSDB stats and the configuration', async () => {
     const build = await api<Record<string, string>>('/api/v1/status/buildinfo');
-    const page = await newPage();
+    const page = await ui.newPage();
     await page.goto(`${backend.url}/status`);
     const info = page.locator('[data-testid=build-info]');
     await info.waitFor();
