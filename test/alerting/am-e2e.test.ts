@@ -6,15 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { TSDB } from '../../src/metrics/tsdb/db.js';
 import { Engine } from '../../src/metrics/promql/engine.js';
 import { ScrapeManager } from '../../src/metrics/scrape/manager.js';
-import { RuleManager, type Timers } from '../../src/alerting/rules/manager.js';
+import { RuleManager } from '../../src/alerting/rules/manager.js';
 import { Notifier } from '../../src/alerting/notifier/notifier.js';
 import { Alertmanager } from '../../src/alerting/alertmanager/alertmanager.js';
 import { parseAlertmanagerConfig } from '../../src/alerting/alertmanager/config.js';
@@ -22,9 +19,7 @@ import { startTestReceiver } from '../../src/alerting/alertmanager/test-receiver
 import type { PrometheusConfig } from '../../src/config/types.js';
 import { tempDir } from '../peers/process.js';
 import { promConfig, scrapeConfig } from '../scrape/helpers.js';
-
-const logger = pino({ level: 'silent' });
-const noTimers: Timers = { setTimeout: () => undefined, clearTimeout: () => undefined };
+import { flappingTarget, logger, noTimers } from './e2e-helpers.js';
 
 const RULES = `groups:
   - name: example
@@ -38,35 +33,13 @@ const RULES = `groups:
           summary: "Instance {{ $labels.instance }} down"
 `;
 
-async function target(): Promise<{ address: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
-  let server: http.Server | undefined;
-  let port = 0;
-  const listen = async () => {
-    server = http.createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-      res.end('app_ready 1\n');
-    });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
-  };
-  const close = async () => {
-    if (!server) return;
-    const s = server;
-    server = undefined;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
-  };
-  await listen();
-  return { address: `127.0.0.1:${port}`, down: close, up: listen, close };
-}
-
 test('up == 0 → pending → firing → Slack and webhook payloads; silence; restart keeps it; resolved', async (t) => {
   const dir = tempDir('am-e2e');
   let now = Date.parse('2026-03-02T08:00:00Z');
   const clock = () => now;
   const db = await TSDB.open({ dir: join(dir, 'tsdb'), logger, now: clock });
   t.after(() => db.close());
-  const exporter = await target();
+  const exporter = await flappingTarget();
   t.after(() => exporter.close());
   const rx = await startTestReceiver();
   t.after(() => rx.close());
