@@ -2,7 +2,7 @@
  * One immutable block of the trace store: a directory `blocks/<seq>/` holding
  *
  *   data.bin   every trace's spans as one record (JSON bytes, span-codec), records sorted by trace id.
- *              Format 2 (meta.format = 2): consecutive records are packed into groups of about GROUP_RAW_BYTES
+ *              Format 2 (meta.format = 2): consecutive records are packed into groups of about GROUP_RAW_BYTES (16 KiB)
  *              and each group is deflate-compressed on its own, so a trace-by-id lookup inflates one small
  *              group (~14x smaller than format 1). Format 1 (no meta.format): records stored uncompressed.
  *   ids.bin    the sorted 16-byte trace ids                      -> binary search for trace-by-id
@@ -40,7 +40,7 @@ export interface BlockService {
 export type BlockFormat = 1 | 2;
 export const CURRENT_BLOCK_FORMAT: BlockFormat = 2;
 /** Raw bytes of trace records packed into one compressed group (format 2); a larger trace is its own group. */
-export const GROUP_RAW_BYTES = 32 * 1024;
+export const GROUP_RAW_BYTES = 16 * 1024;
 const DEFLATE_LEVEL = 6;
 
 export interface BlockMeta {
