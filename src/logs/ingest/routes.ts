@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { LogEntry } from '../model.js';
 import type { LogAppendResult, LogStore } from '../store/interface.js';
-import { BodyError, decompress, DEFAULT_MAX_DECOMPRESSED, rawBody } from './body.js';
+import { BodyError, decompress, DEFAULT_MAX_DECOMPRESSED, encodeRpcStatus, otlpEncoding, rawBody, unsupportedOtlpContentType } from '../../server/request-body.js';
 import { decodePushJson, decodePushProtobuf, PushDecodeError, type PushStream } from './loki-push.js';
 import { BulkDecodeError, DEFAULT_BULK_LABEL_FIELDS, generateId, mapDocument, parseBulk } from './es-bulk.js';
 import {
@@ -251,15 +251,13 @@ export function registerLogIngestRoutes(app: FastifyInstance, deps: LogIngestDep
 
   // ---------------- OTLP logs ----------------
   const otlpLogs = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const json = ctype === 'application/json';
-    if (!json && ctype !== 'application/x-protobuf' && ctype !== 'application/protobuf') {
-      return fail(reply, 'otlp', 415, `unsupported content type ${JSON.stringify(ctype)}; use application/x-protobuf or application/json\n`);
-    }
+    const enc = otlpEncoding(req.headers['content-type']);
+    if (!enc) return fail(reply, 'otlp', 415, `${unsupportedOtlpContentType(req.headers['content-type'])}\n`);
+    const json = enc === 'json';
     const status = (code: number, grpc: number, message: string): FastifyReply => {
       requestsFailed.inc({ protocol: 'otlp', code: String(code) });
       if (json) return reply.code(code).type('application/json').send(JSON.stringify({ code: grpc, message }));
-      return reply.code(code).type('application/x-protobuf').send(Buffer.from(encodeStatus(grpc, message)));
+      return reply.code(code).type('application/x-protobuf').send(Buffer.from(encodeRpcStatus(grpc, message)));
     };
     let records;
     try {
@@ -344,15 +342,3 @@ function nsIso(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString();
 }
 
-/** google.rpc.Status {code = 1, message = 2}: the OTLP/HTTP error body. */
-function encodeStatus(code: number, message: string): Uint8Array {
-  const msg = Buffer.from(message, 'utf8');
-  const len: number[] = [];
-  let n = msg.length;
-  while (n >= 0x80) {
-    len.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  len.push(n);
-  return Buffer.concat([Buffer.from([0x08, code, 0x12, ...len]), msg]);
-}

@@ -167,22 +167,6 @@ export function encodeExportResponseJson(partial?: PartialSuccess): string {
   });
 }
 
-/**
- * google.rpc.Status, the error body OTLP/HTTP asks for: code (1, int32) and message (2, string).
- * Small enough to write by hand rather than vendor the rpc protos.
- */
-export function encodeStatusProtobuf(code: number, message: string): Uint8Array {
-  const msg = Buffer.from(message, 'utf8');
-  const lenBytes: number[] = [];
-  let n = msg.length;
-  while (n >= 0x80) {
-    lenBytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  lenBytes.push(n);
-  return Buffer.concat([Buffer.from([0x08, code, 0x12, ...lenBytes]), msg]);
-}
-
 export function int64ToNumber(x: Int64 | null | undefined): number {
   if (x === undefined || x === null) return 0;
   if (typeof x === 'number') return x;

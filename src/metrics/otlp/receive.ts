@@ -4,7 +4,6 @@
  * partial_success (HTTP 200), as the OTLP spec asks. Malformed requests get 400 with a google.rpc.Status
  * body; a storage failure gets 503 so exporters retry.
  */
-import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, register } from 'prom-client';
@@ -15,12 +14,12 @@ import {
   decodeOtlpMetricsProtobuf,
   encodeExportResponseJson,
   encodeExportResponseProtobuf,
-  encodeStatusProtobuf,
   OtlpDecodeError,
   type OtlpExportMetricsRequest,
   type PartialSuccess,
 } from './decode.js';
 import { translateOtlpMetrics, type Translation } from './translate.js';
+import { BodyError, decompress, encodeRpcStatus, otlpEncoding, unsupportedOtlpContentType } from '../../server/request-body.js';
 
 export interface OtlpMetricsDeps {
   storage: Storage;
@@ -93,34 +92,25 @@ export function registerOtlpMetricsRoutes(app: FastifyInstance, deps: OtlpMetric
 
   const sendStatus = (reply: FastifyReply, enc: Encoding, http: number, grpcCode: number, message: string): FastifyReply => {
     if (enc === 'json') return reply.code(http).type('application/json').send(JSON.stringify({ code: grpcCode, message }));
-    return reply.code(http).type('application/x-protobuf').send(Buffer.from(encodeStatusProtobuf(grpcCode, message)));
+    return reply.code(http).type('application/x-protobuf').send(Buffer.from(encodeRpcStatus(grpcCode, message)));
   };
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    let enc: Encoding;
-    if (ctype === 'application/json') enc = 'json';
-    else if (ctype === 'application/x-protobuf' || ctype === 'application/protobuf') enc = 'protobuf';
-    else {
-      return reply
-        .code(415)
-        .type('text/plain; charset=utf-8')
-        .send(`unsupported content type ${JSON.stringify(ctype)}; use application/x-protobuf or application/json\n`);
+    const enc = otlpEncoding(req.headers['content-type']);
+    if (!enc) {
+      return reply.code(415).type('text/plain; charset=utf-8').send(`${unsupportedOtlpContentType(req.headers['content-type'])}\n`);
     }
-    let body = req.body instanceof Uint8Array ? req.body : Buffer.alloc(0);
     const cenc = (req.headers['content-encoding'] ?? '').toLowerCase();
-    if (cenc === 'gzip') {
-      try {
-        body = gunzipSync(body, { maxOutputLength: maxDecompressed });
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'ERR_BUFFER_TOO_LARGE') {
-          return sendStatus(reply, enc, 413, GRPC_INVALID_ARGUMENT, `decompressed body exceeds the limit of ${maxDecompressed} bytes`);
-        }
-        return sendStatus(reply, enc, 400, GRPC_INVALID_ARGUMENT, `invalid gzip body: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    } else if (cenc !== '' && cenc !== 'identity') {
+    // OTLP/HTTP names gzip only; the other encodings the log receivers take stay refused here.
+    if (cenc !== 'gzip' && cenc !== '' && cenc !== 'identity') {
       return sendStatus(reply, enc, 415, GRPC_INVALID_ARGUMENT, `unsupported Content-Encoding ${JSON.stringify(cenc)}`);
+    }
+    let body: Uint8Array;
+    try {
+      body = decompress(req.body instanceof Uint8Array ? req.body : Buffer.alloc(0), cenc, maxDecompressed);
+    } catch (err) {
+      if (err instanceof BodyError) return sendStatus(reply, enc, err.status, GRPC_INVALID_ARGUMENT, err.message);
+      throw err;
     }
 
     let msg: OtlpExportMetricsRequest;

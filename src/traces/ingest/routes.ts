@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Span } from '../model.js';
 import type { TraceStore } from '../store/interface.js';
-import { BodyError, decompress, DEFAULT_MAX_DECOMPRESSED, rawBody } from '../../logs/ingest/body.js';
+import { BodyError, decompress, DEFAULT_MAX_DECOMPRESSED, encodeRpcStatus, otlpEncoding, rawBody, unsupportedOtlpContentType } from '../../server/request-body.js';
 import { acceptSpans } from './accept.js';
 import { failedRequests } from './metrics.js';
 import {
@@ -35,35 +35,20 @@ export interface TraceIngestDeps {
   maxDecompressedBytes?: number;
 }
 
-/** google.rpc.Status {code = 1, message = 2}: the OTLP/HTTP error body for protobuf requests. */
-export function encodeRpcStatus(code: number, message: string): Uint8Array {
-  const msg = Buffer.from(message, 'utf8');
-  const len: number[] = [];
-  let n = msg.length;
-  while (n >= 0x80) {
-    len.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  len.push(n);
-  return Buffer.concat([Buffer.from([0x08, code, 0x12, ...len]), msg]);
-}
-
 export function registerTraceIngestRoutes(app: FastifyInstance, deps: TraceIngestDeps): void {
   const log = deps.logger.child({ component: 'traces-ingest' });
   const maxBody = deps.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
   const accept = { store: deps.store, onSpans: deps.onSpans, logger: log };
 
   const otlp = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const json = ctype === 'application/json';
+    const enc = otlpEncoding(req.headers['content-type']);
+    const json = enc === 'json';
     const status = (code: number, grpc: number, message: string): FastifyReply => {
       failedRequests.inc({ protocol: 'otlp_http', code: String(code) });
       if (json) return reply.code(code).type('application/json').send(JSON.stringify({ code: grpc, message }));
       return reply.code(code).type('application/x-protobuf').send(Buffer.from(encodeRpcStatus(grpc, message)));
     };
-    if (!json && ctype !== 'application/x-protobuf' && ctype !== 'application/protobuf') {
-      return status(415, 3, `unsupported content type ${JSON.stringify(ctype)}; use application/x-protobuf or application/json`);
-    }
+    if (!enc) return status(415, 3, unsupportedOtlpContentType(req.headers['content-type']));
     let tr: TranslatedSpans;
     try {
       const body = decompress(rawBody(req.body), String(req.headers['content-encoding'] ?? ''), maxBody);
