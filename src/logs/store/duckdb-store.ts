@@ -52,7 +52,7 @@ export interface OpenLogStoreOptions {
   /** Files smaller than this are merged once there are `compactMinFiles` of them (default 16 MiB, 8). */
   compactBelowBytes?: number;
   compactMinFiles?: number;
-  /** Parquet ZSTD level (default 7: with Parquet V2 encodings it stores less than gzip -6; see docs/benchmarks.md). */
+  /** Parquet ZSTD level (default 7; the line column is then below gzip -6, timestamps add ~1.6 %: docs/benchmarks.md). */
   zstdLevel?: number;
   /** Rows per Parquet row group, the unit the skip index can skip (default 16384). */
   rowGroupRows?: number;
