@@ -34,3 +34,22 @@ export function ErrorState({ title, message, detail }: { title: string; message:
     </div>
   );
 }
+
+/** The card a list page shows while its data loads or after loading failed; nothing once it is loaded. */
+export function LoadStatus({ value, loading, errorTitle }: { value: { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok' }; loading: string; errorTitle: string }) {
+  if (value.state === 'loading') {
+    return (
+      <div className="card loading-state">
+        <Spinner /> {loading}
+      </div>
+    );
+  }
+  if (value.state === 'error') {
+    return (
+      <div className="card">
+        <ErrorState title={errorTitle} message={value.message} />
+      </div>
+    );
+  }
+  return null;
+}

@@ -7,7 +7,7 @@ import { relativeTime } from '../lib/format.js';
 import { useApi } from '../lib/use-api.js';
 import { Link } from '../lib/router.js';
 import { Icon } from '../components/Icon.js';
-import { EmptyState, ErrorState, Spinner } from '../components/States.js';
+import { EmptyState, LoadStatus } from '../components/States.js';
 import { LabelChips } from '../components/alerting/LabelChips.js';
 import { silenceLinkFor } from '../components/alerting/am-api.js';
 import type { ApiRule, RuleGroup, RulesData } from '../components/alerting/rules-api.js';
@@ -60,16 +60,7 @@ export function AlertsPage() {
           Silences
         </Link>
       </div>
-      {rules.state === 'loading' && (
-        <div className="card loading-state">
-          <Spinner /> Loading alerts…
-        </div>
-      )}
-      {rules.state === 'error' && (
-        <div className="card">
-          <ErrorState title="Could not load alerting rules" message={rules.message} />
-        </div>
-      )}
+      <LoadStatus value={rules} loading="Loading alerts…" errorTitle="Could not load alerting rules" />
       {rules.state === 'ok' && visible.length === 0 && (
         <div className="card">
           <EmptyState title={all.length === 0 ? 'No alerting rules' : 'Nothing is firing or pending'} icon="alerts">

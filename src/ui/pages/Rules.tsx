@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { humanizeSeconds, relativeTime } from '../lib/format.js';
 import { useApi } from '../lib/use-api.js';
-import { EmptyState, ErrorState, Spinner } from '../components/States.js';
+import { EmptyState, LoadStatus } from '../components/States.js';
 import { LabelChips } from '../components/alerting/LabelChips.js';
 import type { RulesData } from '../components/alerting/rules-api.js';
 import '../components/alerting/alerting.css';
@@ -41,16 +41,7 @@ export function RulesPage() {
           </p>
         </div>
       </header>
-      {rules.state === 'loading' && (
-        <div className="card loading-state">
-          <Spinner /> Loading rules…
-        </div>
-      )}
-      {rules.state === 'error' && (
-        <div className="card">
-          <ErrorState title="Could not load rules" message={rules.message} />
-        </div>
-      )}
+      <LoadStatus value={rules} loading="Loading rules…" errorTitle="Could not load rules" />
       {rules.state === 'ok' && groups.length === 0 && (
         <div className="card">
           <EmptyState title="No rules loaded" icon="list">

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useLocation, navigate } from '../lib/router.js';
 import { relativeTime } from '../lib/format.js';
-import { EmptyState, ErrorState, Spinner } from '../components/States.js';
+import { EmptyState, ErrorState, LoadStatus } from '../components/States.js';
 import { createSilence, expireSilence, listSilences, matcherText, parseMatcherLines, type GettableSilence } from '../components/alerting/am-api.js';
 import '../components/alerting/alerting.css';
 
@@ -54,16 +54,7 @@ export function SilencesPage() {
           Show expired
         </label>
       </div>
-      {list.state === 'loading' && (
-        <div className="card loading-state">
-          <Spinner /> Loading silences…
-        </div>
-      )}
-      {list.state === 'error' && (
-        <div className="card">
-          <ErrorState title="Could not load silences" message={list.message} />
-        </div>
-      )}
+      <LoadStatus value={list} loading="Loading silences…" errorTitle="Could not load silences" />
       {list.state === 'ok' && shown.length === 0 && (
         <div className="card">
           <EmptyState title="No silences" icon="clock">

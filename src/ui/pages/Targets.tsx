@@ -7,7 +7,7 @@ import type { ActiveTarget, TargetsData } from '../lib/api.js';
 import { humanizeSeconds, relativeTime } from '../lib/format.js';
 import { useApi } from '../lib/use-api.js';
 import { Icon } from '../components/Icon.js';
-import { EmptyState, ErrorState, Spinner } from '../components/States.js';
+import { EmptyState, LoadStatus } from '../components/States.js';
 
 const REFRESH_MS = 10_000;
 
@@ -68,16 +68,7 @@ export function TargetsPage() {
         </label>
       </div>
 
-      {targets.state === 'loading' && (
-        <div className="card loading-state">
-          <Spinner /> Loading targets…
-        </div>
-      )}
-      {targets.state === 'error' && (
-        <div className="card">
-          <ErrorState title="Could not load targets" message={targets.message} />
-        </div>
-      )}
+      <LoadStatus value={targets} loading="Loading targets…" errorTitle="Could not load targets" />
       {targets.state === 'ok' && all.length === 0 && (
         <div className="card">
           <EmptyState title="No targets configured" icon="targets">
