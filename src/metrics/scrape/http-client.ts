@@ -57,6 +57,11 @@ export class ScrapeHttpClient {
     }
     if (c.bearerToken) return 'Bearer ' + c.bearerToken;
     if (c.bearerTokenFile) return 'Bearer ' + readFileSync(c.bearerTokenFile, 'utf8').trim();
+    const a = c.authorization;
+    if (a && (a.credentials !== undefined || a.credentialsFile)) {
+      const credentials = a.credentialsFile ? readFileSync(a.credentialsFile, 'utf8').trim() : a.credentials;
+      return `${a.type || 'Bearer'} ${credentials}`;
+    }
     return undefined;
   }
 
