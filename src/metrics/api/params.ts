@@ -9,31 +9,14 @@ import { parseDuration } from '../../config/duration.js';
 export const MIN_TIME_MS = -9223372036854.775;
 export const MAX_TIME_MS = 9223372036854.775;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** Unix seconds (float) or RFC 3339 → ms. Throws a bad_data error naming the parameter. */
 export function parseTimeParam(value: string | undefined, name: string, fallbackMs: number): number {
   if (value === undefined || value === '') return fallbackMs;
-  const ms = parseTime(value);
-  if (ms === undefined) {
-    throw new PromApiError('bad_data', `invalid parameter "${name}": cannot parse "${value}" to a valid timestamp`);
+  try {
+    return parsePromTime(value);
+  } catch (err) {
+    throw new PromApiError('bad_data', `invalid parameter "${name}": ${(err as Error).message}`);
   }
-  return ms;
-}
-
-export function parseTime(value: string): number | undefined {
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
-    const s = Number(value);
-    if (Number.isFinite(s)) return Math.round(s * 1000);
-  }
-  if (RFC3339.test(value)) {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  // Prometheus accepts the literal bounds its own clients send for "everything".
-  if (value === '-292273086-05-16T16:47:06Z') return MIN_TIME_MS;
-  if (value === '292277025-08-18T07:12:54.999999999Z') return MAX_TIME_MS;
-  return undefined;
 }
 
 /** Prometheus duration syntax (`1h30m`, `15s`, `500ms`) → ms, or undefined. */
@@ -45,15 +28,43 @@ export function parsePromDuration(value: string): number | undefined {
   }
 }
 
-/** A duration parameter: float seconds or a Prometheus duration → ms. */
-export function parseDurationParam(value: string, name: string): number {
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
-    const s = Number(value);
-    if (Number.isFinite(s)) return Math.round(s * 1000);
+const FLOAT_RE = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Prometheus's parseTime: unix seconds (float) or RFC 3339, to ms. */
+export function parsePromTime(s: string): number {
+  if (FLOAT_RE.test(s)) {
+    const t = Number(s.replace(/^([+-]?)0[xX]/, '$10x'));
+    if (Number.isFinite(t)) {
+      const whole = Math.trunc(t);
+      return whole * 1000 + Math.round((t - whole) * 1000);
+    }
   }
-  const ms = parsePromDuration(value);
-  if (ms === undefined) throw new PromApiError('bad_data', `invalid parameter "${name}": cannot parse "${value}" to a valid duration`);
-  return ms;
+  if (RFC3339.test(s)) {
+    const ms = Date.parse(s);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  if (s === '-292273086-05-16T16:47:06Z') return MIN_TIME_MS;
+  if (s === '292277025-08-18T07:12:54.999999999Z') return MAX_TIME_MS;
+  throw new Error(`cannot parse ${JSON.stringify(s)} to a valid timestamp`);
+}
+
+/** Prometheus's parseDuration for API parameters: float seconds or a duration string, to ms. */
+export function parsePromDurationParam(s: string): number {
+  if (FLOAT_RE.test(s)) {
+    const d = Number(s);
+    if (!Number.isNaN(d)) {
+      if (!Number.isFinite(d) || Math.abs(d * 1e9) > 9.223372036854776e18) {
+        throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
+      }
+      return d * 1000;
+    }
+  }
+  try {
+    return parseDuration(s);
+  } catch {
+    throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration`);
+  }
 }
 
 /** Merged query-string and form-body parameters; repeated keys (e.g. `match[]`) become arrays. */

@@ -5,7 +5,8 @@ import { createHttpServer } from '../../server/http.js';
 import type { Storage } from '../storage/interface.js';
 import { Engine } from '../promql/engine.js';
 import { MemoryQuerier } from '../../../test/support/memory-querier.js';
-import { registerQueryRoutes, parsePromTime, parsePromDurationParam } from './query.js';
+import { registerQueryRoutes } from './query.js';
+import { parsePromTime, parsePromDurationParam } from './params.js';
 
 function storageOf(q: MemoryQuerier): Storage {
   return {

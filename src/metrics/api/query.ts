@@ -9,8 +9,7 @@ import type { Storage } from '../storage/interface.js';
 import type { Engine, QueryResult, QueryStats } from '../promql/engine.js';
 import { PromQLError } from '../promql/errors.js';
 import { formatSampleValue } from '../promql/aggregate.js';
-import { parseDurationMs } from '../promql/parser/literals.js';
-import { MAX_TIME_MS, MIN_TIME_MS } from './params.js';
+import { parsePromDurationParam, parsePromTime } from './params.js';
 
 export interface QueryRouteDeps {
   storage: Storage;
@@ -35,45 +34,6 @@ function formValue(req: FastifyRequest, name: string): string {
     if (typeof first === 'string') return first;
   }
   return '';
-}
-
-const FLOAT_RE = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Prometheus's parseTime: unix seconds (float) or RFC 3339, to ms. */
-export function parsePromTime(s: string): number {
-  if (FLOAT_RE.test(s)) {
-    const t = Number(s.replace(/^([+-]?)0[xX]/, '$10x'));
-    if (Number.isFinite(t)) {
-      const whole = Math.trunc(t);
-      return whole * 1000 + Math.round((t - whole) * 1000);
-    }
-  }
-  if (RFC3339.test(s)) {
-    const ms = Date.parse(s);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  if (s === '-292273086-05-16T16:47:06Z') return MIN_TIME_MS;
-  if (s === '292277025-08-18T07:12:54.999999999Z') return MAX_TIME_MS;
-  throw new Error(`cannot parse ${JSON.stringify(s)} to a valid timestamp`);
-}
-
-/** Prometheus's parseDuration for API parameters: float seconds or a duration string, to ms. */
-export function parsePromDurationParam(s: string): number {
-  if (FLOAT_RE.test(s)) {
-    const d = Number(s);
-    if (!Number.isNaN(d)) {
-      if (!Number.isFinite(d) || Math.abs(d * 1e9) > 9.223372036854776e18) {
-        throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
-      }
-      return d * 1000;
-    }
-  }
-  try {
-    return parseDurationMs(s);
-  } catch {
-    throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration`);
-  }
 }
 
 function param<T>(name: string, f: () => T): T {
