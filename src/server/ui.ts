@@ -19,7 +19,7 @@ export interface UiRoutesOptions {
 }
 
 /** Path prefixes owned by APIs and protocol endpoints; never answered with the UI. */
-const RESERVED_PREFIXES: readonly string[] = ['/api/', '/loki/', '/metrics', '/host/metrics', '/federate', '/-/', '/v1/', '/alertmanager/', '/debug/'];
+const RESERVED_PREFIXES: readonly string[] = ['/api/', '/loki/', '/metrics', '/host/metrics', '/federate', '/-/', '/v1/', '/alertmanager/', '/debug/', '/jaeger/', '/tempo/', '/_'];
 
 export function isReservedPath(urlPath: string): boolean {
   return RESERVED_PREFIXES.some((p) => urlPath === p || urlPath.startsWith(p) || (p.endsWith('/') && urlPath === p.slice(0, -1)));

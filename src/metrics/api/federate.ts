@@ -51,7 +51,7 @@ export function registerFederateRoutes(app: FastifyInstance, deps: FederateDeps)
       }
     }
     let body = '';
-    for (const name of [...byName.keys()].sort()) body += writeFamily(name, 'untyped', '', byName.get(name)!);
+    for (const name of [...byName.keys()].sort()) body += writeFamily(name, 'untyped', '', byName.get(name)!, { allowReservedLabels: true });
     return reply.type(TEXT_CONTENT_TYPE).send(body);
   });
 }

@@ -80,13 +80,21 @@ function writeLabels(labels: Readonly<Record<string, string>> | undefined): stri
 }
 
 /** One family: HELP, TYPE and its sample lines, each line ending in "\n". Throws on an invalid metric or label name. */
-export function writeFamily(name: string, type: MetricType, help: string, samples: readonly Sample[]): string {
+export function writeFamily(
+  name: string,
+  type: MetricType,
+  help: string,
+  samples: readonly Sample[],
+  /** Federation re-exposes stored series, which may carry `__`-prefixed labels; collectors never may. */
+  opts: { allowReservedLabels?: boolean } = {},
+): string {
   if (!isValidMetricName(name)) throw new Error(`invalid metric name ${JSON.stringify(name)}`);
+  const validLabel = opts.allowReservedLabels ? isValidLabelName : isValidExposedLabelName;
   let out = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   for (const s of samples) {
     if (s.labels) {
       for (const l of Object.keys(s.labels)) {
-        if (!isValidExposedLabelName(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
+        if (!validLabel(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
       }
     }
     out += `${name}${s.suffix ?? ''}${writeLabels(s.labels)} ${formatFloatG(s.value)}`;
