@@ -124,10 +124,13 @@ test('parameter parsers follow Prometheus', () => {
 test('a client that disconnects cancels the evaluation', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inSelect = new Promise<void>((r) => (entered = r));
   const q = new MemoryQuerier().add({ __name__: 'up' }, [[0, 1]]);
   // A querier that stalls until the test lets it go, so the client can leave mid-query.
   const slow = Object.assign(Object.create(q) as MemoryQuerier, {
     select: async (...a: Parameters<MemoryQuerier['select']>) => {
+      entered();
       await gate;
       return q.select(...a);
     },
@@ -150,10 +153,12 @@ test('a client that disconnects cancels the evaluation', async () => {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const ac = new AbortController();
   const req = fetch(`http://127.0.0.1:${port}/api/v1/query?query=up&time=0`, { signal: ac.signal }).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  // Leave only once the query is really running, however slow the machine is.
+  await inSelect;
   ac.abort();
   await req;
-  await new Promise((r) => setTimeout(r, 100));
+  // The server learns of the closed socket asynchronously; give it ample time before the query may finish.
+  await new Promise((r) => setTimeout(r, 500));
   release();
   for (let i = 0; i < 50 && outcome === undefined; i++) await new Promise((r) => setTimeout(r, 20));
   await a.close();
