@@ -112,7 +112,10 @@ export const QueryEditor = forwardRef<QueryEditorHandle, QueryEditorProps & { co
       }),
     });
     view.current = v;
-    if (latest.current.autoFocus) {
+    // The editor loads lazily; if the user has meanwhile focused something else (the metrics explorer's
+    // filter, say), taking focus would send their typing into the query.
+    const focusFree = document.activeElement === null || document.activeElement === document.body;
+    if (latest.current.autoFocus && focusFree) {
       v.focus();
       v.dispatch({ selection: { anchor: v.state.doc.length } });
     }
