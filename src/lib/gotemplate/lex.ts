@@ -84,6 +84,23 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Item[] 
     items.push({ type: 'error', val: msg, pos: start, line: startLine });
     return items;
   };
+  /** Scans a "..." or '...' literal from its opening quote; false when it runs into a newline or the end. */
+  const scanQuoted = (quote: string): boolean => {
+    advance(1);
+    for (;;) {
+      const ch = input[pos];
+      if (ch === '\\') {
+        if (pos + 1 < input.length && input[pos + 1] !== '\n') {
+          advance(2);
+          continue;
+        }
+        return false;
+      }
+      if (ch === undefined || ch === '\n') return false;
+      advance(1);
+      if (ch === quote) return true;
+    }
+  };
   const rightTrimAt = (p: number): boolean => isSpace(input[p] ?? '') && input[p + 1] === '-' && input.startsWith(rightDelim, p + 2);
 
   for (;;) {
@@ -192,20 +209,7 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Item[] 
         continue;
       }
       if (c === '"') {
-        advance(1);
-        for (;;) {
-          const ch = input[pos];
-          if (ch === '\\') {
-            if (pos + 1 < input.length && input[pos + 1] !== '\n') {
-              advance(2);
-              continue;
-            }
-            return errorf('unterminated quoted string');
-          }
-          if (ch === undefined || ch === '\n') return errorf('unterminated quoted string');
-          advance(1);
-          if (ch === '"') break;
-        }
+        if (!scanQuoted('"')) return errorf('unterminated quoted string');
         emit('string');
         continue;
       }
@@ -217,20 +221,7 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Item[] 
         continue;
       }
       if (c === "'") {
-        advance(1);
-        for (;;) {
-          const ch = input[pos];
-          if (ch === '\\') {
-            if (pos + 1 < input.length && input[pos + 1] !== '\n') {
-              advance(2);
-              continue;
-            }
-            return errorf('unterminated character constant');
-          }
-          if (ch === undefined || ch === '\n') return errorf('unterminated character constant');
-          advance(1);
-          if (ch === "'") break;
-        }
+        if (!scanQuoted("'")) return errorf('unterminated character constant');
         emit('charConstant');
         continue;
       }
