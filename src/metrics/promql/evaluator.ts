@@ -488,7 +488,8 @@ export class Evaluator {
         true,
       );
     }
-    throw new PromQLError('internal', `function ${name} not implemented`);
+    // Unreachable: the parser only accepts functions from FUNCTIONS, and each has a branch above.
+    throw new PromQLError('internal', `no evaluator for function ${name}`);
   }
 
   private mapVector(vec: VectorValue, f: (v: number, i: number) => number | undefined, dropName: boolean): VectorValue {
