@@ -153,9 +153,7 @@ describe('Traces UI', { timeout: 240_000 }, () => {
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="trace-result"]').first().waitFor();
     // The page may still show the previous listing for a moment; the TraceQL answer is exactly one trace.
-    await page
-      .waitForFunction(() => document.querySelectorAll('[data-testid="trace-result"]').length === 1, undefined, { timeout: 10_000 })
-      .catch(() => undefined);
+    for (let i = 0; i < 100 && (await page.locator('[data-testid="trace-result"]').count()) !== 1; i++) await page.waitForTimeout(100);
     assert.equal(await page.locator('[data-testid="trace-result"]').count(), 1);
     // Highlighting comes from the lezer-traceql grammar.
     assert.ok((await page.locator('.cm-content span').count()) > 3, 'the query is highlighted');
