@@ -15,6 +15,7 @@ import { LogQLEngine, LogQLExecError, type LogQLResult, type QueryStats, type Re
 import { LogQLParseError, parseLogQL } from '../logql/parse.js';
 import { BadRequest, defaultStepMs, nowNs, parseDirection, parseLimit, parseLokiDurationMs, parseLokiTime } from './params.js';
 import { registerTailRoute } from './tail.js';
+import type { LogTailHub } from './tail-hub.js';
 
 export interface LokiQueryRouteDeps {
   store: LogStore;
@@ -23,6 +24,8 @@ export interface LokiQueryRouteDeps {
   now?: () => number;
   /** Tail poll interval, ms (default 1000). */
   tailPollMs?: number;
+  /** Entries published here (after the store acknowledged them) reach live tails at once. */
+  tailHub?: LogTailHub;
 }
 
 const HOUR_NS = 3600n * 1000000000n;

@@ -38,6 +38,14 @@ export interface LogIngestDeps {
   maxDecompressedBytes?: number;
   /** The Elasticsearch version the handshake reports (default 8.11.0; use 7.x for old shippers). */
   esVersion?: string;
+  /**
+   * Longest line in bytes (Loki's max_line_size; 0 = no limit). With `maxLineTruncate` longer lines are cut
+   * here (at a UTF-8 boundary) and counted; without it the store refuses them (give it the same limit).
+   */
+  maxLineBytes?: number;
+  maxLineTruncate?: boolean;
+  /** Called with the entries the store acknowledged (durable), e.g. to feed live tails. */
+  onStored?: (entries: readonly LogEntry[]) => void;
   now?: () => number;
 }
 
@@ -55,11 +63,31 @@ export function registerLogIngestRoutes(app: FastifyInstance, deps: LogIngestDep
     return reply.code(code).type(type).send(body);
   };
 
+  const maxLine = deps.maxLineBytes ?? 0;
+  const truncate = deps.maxLineTruncate === true && maxLine > 0;
+
   const append = async (protocol: Protocol, entries: LogEntry[]): Promise<LogAppendResult> => {
     let bytes = 0;
-    for (const e of entries) bytes += e.line.length;
-    const res = entries.length > 0 ? await deps.store.append(entries) : { accepted: 0, rejected: [] };
-    countAppend(protocol, entries.length, bytes, res);
+    let truncated = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      bytes += e.line.length;
+      // Cut here rather than in the store so the tails see the line exactly as stored. (UTF-16 length is a
+      // lower bound of the byte length, so most lines skip the byte count.)
+      if (truncate && e.line.length * 3 > maxLine && Buffer.byteLength(e.line) > maxLine) {
+        entries[i] = { ...e, line: truncateUtf8(e.line, maxLine) };
+        truncated++;
+      }
+    }
+    const res: LogAppendResult = entries.length > 0 ? await deps.store.append(entries) : { accepted: 0, rejected: [] };
+    countAppend(protocol, entries.length, bytes, { ...res, truncated: (res.truncated ?? 0) + truncated });
+    if (deps.onStored && res.accepted > 0) {
+      if (res.rejected.length === 0) deps.onStored(entries);
+      else {
+        const refused = new Set(res.rejected.map((r) => r.index));
+        deps.onStored(entries.filter((_, i) => !refused.has(i)));
+      }
+    }
     return res;
   };
 
@@ -336,6 +364,16 @@ export function registerLogIngestRoutes(app: FastifyInstance, deps: LogIngestDep
       }
     }
   });
+}
+
+/** The longest prefix of `line` that is at most `maxBytes` bytes of UTF-8, never splitting a character. */
+export function truncateUtf8(line: string, maxBytes: number): string {
+  const buf = Buffer.from(line, 'utf8');
+  if (buf.length <= maxBytes) return line;
+  let end = maxBytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of the character that does not fit.
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
 }
 
 function nsIso(ns: bigint): string {
