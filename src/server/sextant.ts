@@ -35,7 +35,7 @@ import { Alertmanager, registerAlertmanagerApiRoutes, parseAlertmanagerConfig, l
 import { openLogStore } from '../logs/store/index.js';
 import type { LogStore } from '../logs/store/interface.js';
 import { registerLogIngestRoutes } from '../logs/ingest/index.js';
-import { registerLokiQueryRoutes } from '../logs/api/routes.js';
+import { registerLokiQueryRoutes, LogTailHub } from '../logs/api/index.js';
 import { openTraceStore } from '../traces/store/index.js';
 import type { TraceStore } from '../traces/store/interface.js';
 import { registerTraceIngestRoutes, startOtlpGrpcServer } from '../traces/ingest/index.js';
@@ -63,6 +63,15 @@ export interface SextantOptions {
   /** Log retention (default: retentionTimeMs) and size limit (default none). */
   logsRetentionTimeMs?: number;
   logsRetentionSizeBytes?: number;
+  /** Longest log line in bytes (Loki's max_line_size, default 256 KiB; 0 = no limit); refused unless logsMaxLineTruncate. */
+  logsMaxLineBytes?: number;
+  logsMaxLineTruncate?: boolean;
+  /** Log entries older than this are refused (Loki's reject_old_samples_max_age, default 1 week; 0 = accept any age). */
+  logsRejectOlderThanMs?: number;
+  /** Log entries newer than now plus this are refused (Loki's creation_grace_period, default 10 min; 0 = accept). */
+  logsRejectNewerThanMs?: number;
+  /** `_bulk` document fields that become stream labels (`path` or `path=label`; default: DEFAULT_BULK_LABEL_FIELDS). */
+  logsBulkLabelFields?: string[];
   /** OTLP/gRPC trace receiver, host:port (the CLI defaults to 127.0.0.1:4317); absent or '' = off; port 0 picks one. */
   otlpGrpcListen?: string;
   /** A second HTTP listener with only the trace ingest routes (/v1/traces, /api/v2/spans), e.g. 127.0.0.1:4318. */
@@ -122,9 +131,11 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     dir: join(opts.dataDir, 'logs'),
     retentionTimeMs: opts.logsRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
     retentionSizeBytes: opts.logsRetentionSizeBytes ?? 0,
+    maxLineBytes: opts.logsMaxLineBytes ?? 256 * 1024,
+    lineTooLong: opts.logsMaxLineTruncate ? 'truncate' : 'reject',
     // Loki's defaults: reject_old_samples_max_age 1w, creation_grace_period 10m.
-    rejectOlderThanMs: 7 * DAY_MS,
-    rejectNewerThanMs: 10 * 60_000,
+    rejectOlderThanMs: opts.logsRejectOlderThanMs ?? 7 * DAY_MS,
+    rejectNewerThanMs: opts.logsRejectNewerThanMs ?? 10 * 60_000,
     logger: logger.child({ component: 'logs' }),
   });
   const traces = await openTraceStore({
@@ -199,8 +210,17 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   });
   registerRulesApiRoutes(app, { rules: { groups: () => rules?.groups() ?? [] }, alertmanagers: () => notifier.alertmanagers() });
   registerAlertmanagerApiRoutes(app, { am: alertmanager });
-  registerLogIngestRoutes(app, { store: logs, logger });
-  registerLokiQueryRoutes(app, { store: logs, logger });
+  // Ingest publishes acknowledged entries to the hub; live tails (/loki/api/v1/tail) subscribe to it.
+  const logTail = new LogTailHub();
+  registerLogIngestRoutes(app, {
+    store: logs,
+    logger,
+    bulkLabelFields: opts.logsBulkLabelFields,
+    maxLineBytes: opts.logsMaxLineBytes ?? 256 * 1024,
+    maxLineTruncate: opts.logsMaxLineTruncate,
+    onStored: (entries) => logTail.publish(entries),
+  });
+  registerLokiQueryRoutes(app, { store: logs, logger, tailHub: logTail });
   registerTraceIngestRoutes(app, { store: traces, logger, onSpans });
   registerExemplarRoutes(app, { exemplars: spanMetrics.exemplars });
   registerTraceQueryRoutes(app, { store: traces, logger });
