@@ -6,6 +6,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { formatDuration } from './duration.js';
 import { glob, hasGlobMeta } from './glob.js';
 import { loadConfigFile } from './parse.js';
+import { unsupportedServiceDiscovery } from './unsupported.js';
 import type { AlertmanagerConfig, HTTPClientConfig, PrometheusConfig, ScrapeConfig, StaticConfig } from './types.js';
 import { relabel } from '../model/relabel.js';
 import { labelsFromRecord, labelsToRecord } from '../model/labels.js';
@@ -139,6 +140,7 @@ async function check(path: string, opts: CheckConfigOptions, messages: string[])
     return fail((e as Error).message);
   }
   const syntaxOnly = opts.syntaxOnly ?? false;
+  for (const u of unsupportedServiceDiscovery(cfg)) messages.push(`  WARNING: ${u.message}`);
   const ruleFiles: string[] = [];
   if (!syntaxOnly) {
     for (const rf of cfg.ruleFiles) {

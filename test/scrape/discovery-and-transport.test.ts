@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { tempDir } from '../peers/process.js';
 import { TSDB } from '../../src/metrics/tsdb/db.js';
 import { ScrapeManager } from '../../src/metrics/scrape/manager.js';
+import { ManualClock } from '../../src/metrics/scrape/clock.js';
 import { isStaleNaN } from '../../src/model/value.js';
 import { promConfig, scrapeConfig, select, silentLogger, startFakeExporter } from './helpers.js';
 
@@ -27,8 +28,8 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 test('file_sd: targets come and go with the file; a removed target gets stale markers', async () => {
   const dir = tempDir('scrape-filesd');
   const db = await TSDB.open({ dir: join(dir, 'data'), logger: silentLogger });
-  const clock = { t: Math.floor(Date.now() / 1000) * 1000 };
-  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, now: () => clock.t, manualScrapes: true });
+  const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, clock, manualScrapes: true });
   const exp = await startFakeExporter('m 1\n');
   try {
     mkdirSync(join(dir, 'targets'));
@@ -44,12 +45,16 @@ test('file_sd: targets come and go with the file; a removed target gets stale ma
     await mgr.scrapeAllNow();
     assert.equal((await select(db, { __name__: 'up', job: 'fsd' }))[0].samples[0].v, 1);
 
-    const tGone = (clock.t += 15_000);
+    const tScrape = clock.t;
+    clock.t += 5_000;
     writeFileSync(file, '[]');
     await waitFor(() => mgr.targets().activeTargets.length === 0, 10_000, 'file_sd to drop the target');
     await mgr.scrapeAllNow(); // waits for the pool sync that stops the loop
+    // End-of-run staleness: stamped when the next scrape was due, written 1.1 intervals after that.
+    clock.advance(10_000 + 16_500);
+    await mgr.staleMarkersSettled();
     const m = await select(db, { __name__: 'm' });
-    assert.equal(m[0].samples.at(-1)?.t, tGone);
+    assert.equal(m[0].samples.at(-1)?.t, tScrape + 15_000);
     assert.ok(isStaleNaN(m[0].samples.at(-1)!.v));
   } finally {
     await mgr.stop();

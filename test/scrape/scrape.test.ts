@@ -9,6 +9,7 @@ import { startNodeExporter } from '../peers/node-exporter.js';
 import { tempDir, type Peer } from '../peers/process.js';
 import { TSDB } from '../../src/metrics/tsdb/db.js';
 import { ScrapeManager } from '../../src/metrics/scrape/manager.js';
+import { ManualClock } from '../../src/metrics/scrape/clock.js';
 import { SCRAPE_ACCEPT_HEADER } from '../../src/metrics/scrape/http-client.js';
 import { getLabel, labelsToRecord } from '../../src/model/labels.js';
 import { isStaleNaN } from '../../src/model/value.js';
@@ -26,15 +27,15 @@ after(async () => {
 interface Env {
   db: TSDB;
   mgr: ScrapeManager;
-  clock: { t: number };
+  clock: ManualClock;
   cleanup: () => Promise<void>;
 }
 
 async function env(): Promise<Env> {
   const dir = tempDir('scrape-tsdb');
   const db = await TSDB.open({ dir, logger: silentLogger });
-  const clock = { t: Math.floor(Date.now() / 1000) * 1000 };
-  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, now: () => clock.t, manualScrapes: true });
+  const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, clock, manualScrapes: true });
   return {
     db,
     mgr,
@@ -200,18 +201,29 @@ test('staleness: vanished series, failed scrape, unchanged reload keeps the loop
     assert.equal(target.health, 'down');
     assert.equal(target.lastError, 'server returned HTTP status 500 Internal Server Error');
 
-    // Recover, then remove the target: its series and report series end with stale markers.
+    // Recover, then remove the target. Like Prometheus's endOfRunStaleness, its series and report series
+    // get stale markers stamped when the next scrape would have been (last scrape + the 30s interval), and
+    // written only one interval + 10 % after that.
     exp.status = 200;
-    e.clock.t += 15_000;
+    const t6 = (e.clock.t += 15_000);
     await e.mgr.scrapeAllNow();
-    const t7 = (e.clock.t += 15_000);
+    e.clock.t += 15_000;
     await e.mgr.applyConfig(promConfig([]));
     assert.equal(e.mgr.targets().activeTargets.length, 0);
+    const staleTime = t6 + 30_000;
+    assert.deepEqual([...e.mgr.pendingStaleness().values()], [staleTime]);
+    const lastIsStale = async (name: string) => isStaleNaN((await select(e.db, { __name__: name }))[0].samples.at(-1)!.v);
+    e.clock.advance(staleTime + 33_000 - e.clock.t - 1);
+    await e.mgr.staleMarkersSettled();
+    assert.equal(await lastIsStale('a_metric'), false, 'no marker before 1.1 intervals after the stale time');
+    e.clock.advance(1);
+    await e.mgr.staleMarkersSettled();
     for (const name of ['a_metric', 'up', 'scrape_samples_scraped']) {
       const s = await select(e.db, { __name__: name });
-      assert.equal(s[0].samples.at(-1)?.t, t7, name);
+      assert.equal(s[0].samples.at(-1)?.t, staleTime, name);
       assert.ok(isStaleNaN(s[0].samples.at(-1)!.v), `${name} marked stale when its target went away`);
     }
+    assert.equal(e.mgr.pendingStaleness().size, 0);
   } finally {
     await exp.close();
     await e.cleanup();
@@ -348,11 +360,14 @@ test('target set changes keep the loops of unchanged targets and end removed one
     await e.mgr.scrapeAllNow();
     assert.equal(a.requests.length, 2);
 
-    const t3 = (e.clock.t += 15_000);
+    const t2 = e.clock.t;
+    e.clock.t += 5_000;
     await e.mgr.applyConfig(cfgWith(b.address));
     assert.deepEqual(Object.keys(byAddr()), [b.address]);
+    e.clock.advance(10_000 + 16_500);
+    await e.mgr.staleMarkersSettled();
     const fromA = await select(e.db, { __name__: 'from_a' });
-    assert.equal(fromA[0].samples.at(-1)?.t, t3);
+    assert.equal(fromA[0].samples.at(-1)?.t, t2 + 15_000, 'stale at the time the next scrape was due');
     assert.ok(isStaleNaN(fromA[0].samples.at(-1)!.v));
     const fromB = await select(e.db, { __name__: 'from_b' });
     assert.ok(!fromB[0].samples.some((s) => isStaleNaN(s.v)), 'B untouched');

@@ -5,7 +5,7 @@
  * Staleness follows Prometheus 2.42: a series written (without an explicit timestamp) by the previous
  * successful scrape and missing from this one gets STALE_NAN at this scrape's time; a failed scrape
  * counts as an empty one, so everything from the previous scrape goes stale; a target that goes away
- * gets stale markers for all its series and its report series.
+ * gets stale markers for all its series and its report series, timed by end-of-run.ts.
  */
 import type { Logger } from 'pino';
 import type { ScrapeConfig } from '../../config/types.js';
@@ -15,6 +15,7 @@ import { formatFromContentType, parseSeriesLabels, scanExposition } from '../../
 import type { MetricMetadata } from '../../model/textparse/types.js';
 import { STALE_NAN } from '../../model/value.js';
 import { AppendError, type Appender, type Storage } from '../storage/interface.js';
+import type { ScrapeClock } from './clock.js';
 import type { ScrapeHttpClient } from './http-client.js';
 import { mergeTargetLabels, reportLabels } from './labels.js';
 import { scrapeOffsetMs, type TargetSpec } from './target.js';
@@ -26,6 +27,8 @@ export interface LoopDeps {
   readonly logger: Logger;
   /** Milliseconds since the epoch; stamps samples. */
   readonly now: () => number;
+  /** Paces the scrapes (the phase within the interval comes from the clock's now()). */
+  readonly clock: ScrapeClock;
   readonly client: ScrapeHttpClient;
   readonly cfg: ScrapeConfig;
   readonly metricRelabel: readonly CompiledRelabelConfig[];
@@ -84,8 +87,9 @@ export class ScrapeLoop {
   private chain: Promise<void> = Promise.resolve();
   private busy = false;
   private stopped = false;
-  private startTimer: NodeJS.Timeout | undefined;
-  private intervalTimer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
+  /** Clock time of the next timer-driven scrape; 0 while none is scheduled. */
+  private nextScrapeAt = 0;
   private abort = new AbortController();
 
   constructor(
@@ -116,19 +120,46 @@ export class ScrapeLoop {
 
   start(): void {
     if (this.deps.manual || this.stopped) return;
-    const offset = scrapeOffsetMs(this.spec, Date.now());
-    this.startTimer = setTimeout(() => {
+    const { clock } = this.deps;
+    this.schedule(clock.now() + scrapeOffsetMs(this.spec, clock.now()));
+  }
+
+  /** Arms the timer for the scrape due at `at`; each tick schedules the next on the same grid (no drift). */
+  private schedule(at: number): void {
+    const { clock } = this.deps;
+    this.nextScrapeAt = at;
+    this.cancelTimer = clock.setTimer(() => {
+      if (this.stopped) return;
+      // A late timer (busy event loop) skips the missed slots instead of scraping in a burst, like a Go ticker.
+      const interval = this.spec.intervalMs;
+      const behind = Math.max(0, clock.now() - at);
+      this.schedule(at + (Math.floor(behind / interval) + 1) * interval);
       this.tick();
-      this.intervalTimer = setInterval(() => this.tick(), this.spec.intervalMs);
-      this.intervalTimer.unref();
-    }, offset);
-    this.startTimer.unref();
+    }, at - clock.now());
   }
 
   private tick(): void {
     // A scrape that overruns its interval is not stacked up behind another one.
     if (this.busy || this.stopped) return;
     this.scrapeNow().catch((err: unknown) => this.deps.logger.error({ err, target: this.spec.url }, 'scrape loop iteration failed'));
+  }
+
+  /**
+   * When the next scrape would have happened, seen from `t` (Prometheus takes the stale time from the
+   * ticker's next tick). Undefined when the loop never scraped: there is nothing to mark stale.
+   */
+  nextScrapeAfter(t: number): number | undefined {
+    if (this.lastScrape === 0) return undefined;
+    if (this.nextScrapeAt > t) return this.nextScrapeAt;
+    // Manually driven loops (and a timer that is late) follow the grid of the last scrape.
+    const interval = this.spec.intervalMs;
+    const base = this.nextScrapeAt > 0 ? this.nextScrapeAt : this.lastScrape;
+    return base + (Math.floor((t - base) / interval) + 1) * interval;
+  }
+
+  /** Whether a stop would leave series behind that need stale markers. */
+  hasSeriesToMarkStale(): boolean {
+    return this.prev.size > 0 || this.reportWritten;
   }
 
   /** Runs one scrape after any in-flight one; resolves when its samples are committed. */
@@ -139,26 +170,29 @@ export class ScrapeLoop {
   }
 
   /**
-   * Stops the loop. With `staleMarkers`, every series it wrote last time plus its report series get
-   * STALE_NAN (target gone); without, they are left as they are (shutdown, or a successor inherits them).
+   * Stops scraping and waits for an in-flight scrape to finish. Writes nothing: a target that is gone is
+   * handed to EndOfRunStaleness, a successor inherits the state, and shutdown leaves the series as they are.
    */
-  async stop(staleMarkers: boolean): Promise<void> {
+  async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.startTimer);
-    clearInterval(this.intervalTimer);
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.abort.abort();
     await this.chain;
-    if (!staleMarkers) return;
+  }
+
+  /**
+   * Writes STALE_NAN at `t` for every series the last scrape wrote and for the report series, once. Samples
+   * newer than `t` (the target came back under another loop) make the storage refuse the marker, as intended.
+   */
+  async writeStaleMarkers(t: number): Promise<void> {
+    if (!this.hasSeriesToMarkStale()) return;
     const app = this.deps.storage.appender();
-    const t = this.deps.now();
     for (const l of this.prev.values()) appendIgnoringRefusals(app, l, t, STALE_NAN);
     if (this.reportWritten) for (const l of this.reportSeries) appendIgnoringRefusals(app, l, t, STALE_NAN);
     this.prev.clear();
-    try {
-      await app.commit();
-    } catch (e) {
-      this.deps.logger.warn({ err: e, target: this.spec.url }, 'writing stale markers failed');
-    }
+    this.reportWritten = false;
+    await app.commit();
   }
 
   private async scrapeOnce(): Promise<void> {

@@ -6,12 +6,15 @@ import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../config/duration.js';
+import { unsupportedServiceDiscovery } from '../../config/unsupported.js';
 import type { FileSDConfig, PrometheusConfig, ScrapeConfig } from '../../config/types.js';
 import { compareLabels, labelsToRecord, type Labels } from '../../model/labels.js';
 import type { MetricType } from '../../model/textparse/types.js';
 import { FileDiscovery } from '../discovery/file.js';
 import { staticTargetGroups } from '../discovery/static.js';
 import type { Storage } from '../storage/interface.js';
+import { systemClock, type ScrapeClock } from './clock.js';
+import { EndOfRunStaleness } from './end-of-run.js';
 import type { ScrapeLoop } from './loop.js';
 import { ScrapePool, scrapeBehaviourKey } from './pool.js';
 import type { DiscoveredGroup } from './target.js';
@@ -30,8 +33,10 @@ export type FileDiscoveryFactory = (
 export interface ScrapeManagerOptions {
   storage: Storage;
   logger: Logger;
-  /** Clock for sample timestamps (ms). Default Date.now. */
+  /** Clock for sample timestamps (ms). Default: clock.now. */
   now?: () => number;
+  /** Timers for scrape pacing and end-of-run staleness, and the time they are measured in. Default: the system clock. */
+  clock?: ScrapeClock;
   /**
    * When true, loops never scrape on their own timers; only scrapeAllNow() scrapes. For tests that
    * drive time themselves.
@@ -94,11 +99,15 @@ interface PoolEntry {
 export class ScrapeManager {
   private readonly pools = new Map<string, PoolEntry>();
   private readonly now: () => number;
+  private readonly clock: ScrapeClock;
+  private readonly endOfRun: EndOfRunStaleness;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly opts: ScrapeManagerOptions) {
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.now = opts.now ?? (() => this.clock.now());
+    this.endOfRun = new EndOfRunStaleness(this.clock, opts.logger);
   }
 
   /**
@@ -113,6 +122,9 @@ export class ScrapeManager {
 
   private async doApply(cfg: PrometheusConfig): Promise<void> {
     if (this.stopped) return;
+    for (const u of unsupportedServiceDiscovery(cfg)) {
+      if (u.kind === 'scrape') this.opts.logger.warn({ job: u.owner, mechanism: u.mechanism }, u.message);
+    }
     const baseDir = cfg.sourceFile ? dirname(cfg.sourceFile) : process.cwd();
     const wanted = new Map<string, ScrapeConfig>();
     for (const sc of cfg.scrapeConfigs) wanted.set(sc.jobName, sc);
@@ -155,6 +167,8 @@ export class ScrapeManager {
       storage: this.opts.storage,
       logger: this.opts.logger,
       now: this.now,
+      clock: this.clock,
+      endOfRun: this.endOfRun,
       manual: this.opts.manualScrapes ?? false,
     });
   }
@@ -251,8 +265,23 @@ export class ScrapeManager {
   }
 
   /**
+   * Test hook: resolves when the end-of-run stale markers that fell due so far are committed.
+   * (They are written by timers of the clock, a little over one scrape interval after a target went away.)
+   */
+  async staleMarkersSettled(): Promise<void> {
+    await this.chain;
+    await this.endOfRun.settled();
+  }
+
+  /** Stale times (ms) of targets that went away and whose markers are not written yet, by target labels. */
+  pendingStaleness(): Map<string, number> {
+    return this.endOfRun.pendingStaleTimes();
+  }
+
+  /**
    * Stops all scraping. Like Prometheus on shutdown, no stale markers are written (a restart continues
-   * the series) unless `staleMarkers` is set.
+   * the series) and pending end-of-run markers are dropped, unless `staleMarkers` is set: then every
+   * target's series are marked stale now, each at the time its next scrape would have happened.
    */
   async stop(opts: { staleMarkers?: boolean } = {}): Promise<void> {
     await this.chain;
@@ -260,6 +289,8 @@ export class ScrapeManager {
     for (const entry of this.pools.values()) await entry.file?.stop();
     await Promise.all([...this.pools.values()].map((e) => e.pool.stop(opts.staleMarkers ?? false)));
     this.pools.clear();
+    if (opts.staleMarkers) await this.endOfRun.flushAll();
+    else await this.endOfRun.cancelAll();
   }
 }
 

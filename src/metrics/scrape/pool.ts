@@ -1,13 +1,17 @@
 /**
  * The scrape pool of one job: the targets its discovery produced, one loop per target, and the job's
  * HTTP client. Target-set changes keep the loops of unchanged targets running; a changed job config
- * replaces the loops, each new one inheriting its predecessor's staleness state.
+ * replaces the loops, each new one inheriting its predecessor's staleness state. Loops of targets that
+ * are gone are handed to EndOfRunStaleness, which marks their series stale a little over an interval later
+ * unless the target comes back first.
  */
 import type { Logger } from 'pino';
 import type { ScrapeConfig } from '../../config/types.js';
 import { labelsKey, type Labels } from '../../model/labels.js';
 import { compileRelabelConfigs } from '../../model/relabel.js';
 import type { Storage } from '../storage/interface.js';
+import type { ScrapeClock } from './clock.js';
+import type { EndOfRunStaleness } from './end-of-run.js';
 import { ScrapeHttpClient } from './http-client.js';
 import { ScrapeLoop } from './loop.js';
 import { mergeGroupTarget, populateTarget, type DiscoveredGroup, type TargetSpec } from './target.js';
@@ -16,6 +20,8 @@ export interface PoolDeps {
   readonly storage: Storage;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly clock: ScrapeClock;
+  readonly endOfRun: EndOfRunStaleness;
   readonly manual: boolean;
 }
 
@@ -119,25 +125,37 @@ export class ScrapePool {
         storage: this.deps.storage,
         logger: this.deps.logger,
         now: this.deps.now,
+        clock: this.deps.clock,
         client: this.client,
         cfg,
         metricRelabel,
         manual: this.deps.manual,
       });
-      const predecessor = byLabels.get(labelsKey(spec.labels));
+      const labelKey = labelsKey(spec.labels);
+      const predecessor = byLabels.get(labelKey);
       if (predecessor && old.has(predecessor.spec.key)) {
         old.delete(predecessor.spec.key);
-        await predecessor.stop(false);
+        await predecessor.stop();
         loop.inheritFrom(predecessor);
+      } else {
+        // The same target stopped recently (removed and re-added, or moved here from another job):
+        // continue its series instead of letting its end-of-run stale markers cut them.
+        const stopped = this.deps.endOfRun.claim(labelKey);
+        if (stopped) loop.inheritFrom(stopped);
       }
       this.loops.set(key, loop);
       fresh.push(loop);
     }
-    // Targets that are gone: their series end now.
-    for (const loop of old.values()) stops.push(loop.stop(true));
+    // Targets that are gone: their series end after the next scrape would have happened.
+    for (const loop of old.values()) stops.push(this.retire(loop));
     await Promise.all(stops);
     for (const loop of fresh) loop.start();
     for (const c of this.retired.splice(0)) c.close();
+  }
+
+  private async retire(loop: ScrapeLoop): Promise<void> {
+    await loop.stop();
+    this.deps.endOfRun.schedule(loop);
   }
 
   activeLoops(): ScrapeLoop[] {
@@ -154,11 +172,14 @@ export class ScrapePool {
     await Promise.all([...this.loops.values()].map((l) => l.scrapeNow()));
   }
 
-  /** Stops every loop; `staleMarkers` when the job itself is gone (not on shutdown). */
+  /**
+   * Stops every loop. With `staleMarkers` (the job itself is gone, not shutdown) their series get end-of-run
+   * stale markers.
+   */
   async stop(staleMarkers: boolean): Promise<void> {
     await this.chain;
     this.stopped = true;
-    await Promise.all([...this.loops.values()].map((l) => l.stop(staleMarkers)));
+    await Promise.all([...this.loops.values()].map((l) => (staleMarkers ? this.retire(l) : l.stop())));
     this.loops.clear();
     this.client.close();
     for (const c of this.retired.splice(0)) c.close();
