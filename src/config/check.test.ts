@@ -90,6 +90,13 @@ const cases: Case[] = [
     ok: true,
   },
   {
+    name: 'service discovery Sextant does not run',
+    config:
+      'scrape_configs:\n  - job_name: dns\n    dns_sd_configs:\n      - names: [_x._tcp.example.com]\n  - job_name: web\n    http_sd_configs:\n      - url: http://sd.example/targets\n    static_configs:\n      - targets: [a:1]\n',
+    ok: true,
+    warning: /WARNING: scrape job "dns": dns_sd_configs is not supported by Sextant; the job gets no targets from it\n {2}WARNING: scrape job "web": http_sd_configs is not supported by Sextant; the job gets no targets from it/,
+  },
+  {
     name: 'a syntax error',
     config: 'scrape_configs:\n  - job_name: a\n    scrape_intervall: 1m\n',
     ok: false,

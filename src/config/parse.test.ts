@@ -353,3 +353,12 @@ test('same accept/reject verdict as the real promtool check config --syntax-only
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('remote_write sigv4 is refused at load (Sextant cannot sign requests); the auth conflict keeps Prometheus\'s message', () => {
+  const e = configError(() => parseConfig('remote_write:\n  - url: http://x/api/v1/write\n    sigv4:\n      region: eu-west-1\n', 'p.yml'));
+  assert.equal(e.message, 'p.yml:4: sigv4 is not supported by Sextant');
+  const typo = configError(() => parseConfig('remote_write:\n  - url: http://x\n    sigv4: {regio: x}\n', 'p.yml'));
+  assert.match(typo.message, /field regio not found in type sigv4\.SigV4Config/);
+  const both = configError(() => parseConfig('remote_write:\n  - url: http://x\n    sigv4: {region: x}\n    basic_auth: {username: u}\n'));
+  assert.match(both.message, /at most one of basic_auth, authorization, oauth2, & sigv4 must be configured/);
+});

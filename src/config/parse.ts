@@ -691,6 +691,7 @@ class Parser {
       enableHttp2: true,
     };
     let hasSigv4 = false;
+    let sigv4Node: MaybeNode;
     r.object(node, 'config.RemoteWriteConfig', 'remote_write', {
       url: (v) => (rw.url = this.url(v, 'url') ?? ''),
       remote_timeout: (v) => (rw.remoteTimeout = r.duration(v, 'remote_timeout') ?? 0),
@@ -713,6 +714,7 @@ class Parser {
       },
       sigv4: (v) => {
         hasSigv4 = !!v;
+        sigv4Node = v;
         r.object(v, 'sigv4.SigV4Config', 'sigv4', {
           region: (x) => r.str(x, 'region'),
           access_key: (x) => r.str(x, 'access_key'),
@@ -727,6 +729,8 @@ class Parser {
     const authBefore = !!(rw.basicAuth || rw.authorization || rw.oauth2);
     this.validateHttpClient(node, rw);
     if (authBefore && hasSigv4) r.fail(node, 'sigv4', 'at most one of basic_auth, authorization, oauth2, & sigv4 must be configured');
+    // Valid for Prometheus, but Sextant cannot sign requests: refusing is better than sending them unsigned.
+    if (hasSigv4) r.fail(sigv4Node, 'sigv4', 'sigv4 is not supported by Sextant');
     return rw;
   }
 
