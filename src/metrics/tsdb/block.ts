@@ -1,12 +1,23 @@
 /**
  * Persisted, immutable blocks. One directory per block (named by ULID):
- *   meta.json       time range [minTime, maxTime), stats, compaction level and sources
- *   chunks/000001   header (magic, version) then chunks: [u32 len][u8 encoding][bytes][u32 crc32(encoding+bytes)]
+ *   meta.json       time range [minTime, maxTime), stats, compaction level and sources, format version
+ *   chunks/000001   header (magic, version) then chunks
  *   index           header, symbol table, series (labels as symbol refs + chunk metas), postings per label pair,
  *                   a postings offset table, and a TOC whose CRC covers the whole file.
  * A series' id is the byte offset of its entry in the index; entries are written in label order, so sorted
  * ids are sorted series. The index is read into memory on open (it is small next to the chunks); chunk bytes
  * are read on demand with positioned reads, coalesced when close together.
+ *
+ * Format 2 (written now) differs from format 1 (still read) where format 1 spent bytes for nothing:
+ *   chunks    [u8 encoding][bytes][u32 crc32(encoding+bytes)], no length prefix (the index has it); chunks of
+ *             one series are contiguous in one file; encoding 2 (block-chunk.ts) instead of the head's XOR.
+ *   series    chunk metas: the first chunk has (minT, maxT−minT, file, offset, length), the next ones only
+ *             (minT−previous maxT, maxT−minT, length): their offset follows from the previous chunk's.
+ *   postings  uvarint count, first id, then uvarint deltas (format 1: u32 count and u32 ids).
+ *   table     grouped by label name: name once, then (value as symbol ref, postings offset delta) pairs; the
+ *             all-series list is in the TOC instead (format 1: name and value strings per pair).
+ *   TOC       symbols, series, postings, table, all-series postings offsets (u32 LE each), u32 CRC.
+ * Format 1 chunks were [u32 len][u8 encoding][bytes][u32 crc]; its TOC had no all-series offset.
  */
 import { mkdir, open, readFile, rename, rm, readdir, stat, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -16,7 +27,7 @@ import type { Matcher } from '../../model/matcher.js';
 import { ByteReader, ByteWriter, decodeUtf8 } from '../../lib/encoding/bytes.js';
 import { crc32 } from '../../lib/encoding/crc32.js';
 import { syncDir } from '../../lib/wal/segment-log.js';
-import { chunkCount, decodeChunk } from './chunk.js';
+import { ENC_BLOCK, ENC_XOR, blockChunkCount, countSamples, decodeAnyChunk, encodeBlockChunks } from './block-chunk.js';
 import { EMPTY, type PostingsArray } from './postings.js';
 import { postingsForMatchers, type PostingsIndex } from './index-match.js';
 import type { SeriesSamples } from './head.js';
@@ -31,13 +42,16 @@ export interface BlockMeta {
   maxTime: number;
   stats: { numSamples: number; numSeries: number; numChunks: number };
   compaction: { level: number; sources: string[] };
-  version: 1;
+  /** On-disk format of the index and chunk files (see the file comment); 1 and 2 are read. */
+  version: 1 | 2;
 }
 
 export interface ChunkData {
   bytes: Uint8Array;
   minT: number;
   maxT: number;
+  /** ENC_XOR (head chunks; the default) or ENC_BLOCK (block-chunk.ts). */
+  enc?: number;
 }
 
 export interface BlockSeriesInput {
@@ -47,16 +61,19 @@ export interface BlockSeriesInput {
 
 const CHUNKS_MAGIC = 0x85bd40dd;
 const INDEX_MAGIC = 0xbaaad700;
-const FORMAT_VERSION = 1;
+const FORMAT_V1 = 1;
+const FORMAT_VERSION = 2;
 const CHUNK_FILE_MAX = 512 * 1024 * 1024;
-const ENC_XOR = 1;
-const TOC_SIZE = 20;
+const TOC_SIZE_V1 = 20;
+const TOC_SIZE = 24;
+/** Framing around a format-2 chunk's bytes: encoding byte and CRC. */
+const FRAME_V2 = 5;
 
 function chunkFileName(seq: number): string {
   return String(seq).padStart(6, '0');
 }
 
-/** Sequentially written chunk files with buffered I/O. */
+/** Sequentially written format-2 chunk files with buffered I/O. */
 class ChunkFilesWriter {
   private seq = 0;
   private fh: FileHandle | undefined;
@@ -73,7 +90,6 @@ class ChunkFilesWriter {
     }
     this.seq++;
     this.fh = await open(join(this.dir, chunkFileName(this.seq)), 'w');
-    this.filePos = 0;
     this.buf.u32be(CHUNKS_MAGIC);
     this.buf.u8(FORMAT_VERSION);
     this.buf.u8(0);
@@ -82,20 +98,23 @@ class ChunkFilesWriter {
     this.filePos = 8;
   }
 
-  /** Returns [file, offset, length]. */
-  async add(bytes: Uint8Array): Promise<[number, number, number]> {
-    const len = 4 + 1 + bytes.length + 4;
-    if (!this.fh || (this.filePos + len > CHUNK_FILE_MAX && this.filePos > 8)) await this.nextFile();
-    const off = this.filePos;
+  /** Writes one series' chunks back to back in one file. Returns [file, offset of the first chunk]. */
+  async addSeries(chunks: readonly ChunkData[]): Promise<[number, number]> {
+    let total = 0;
+    for (const c of chunks) total += FRAME_V2 + c.bytes.length;
+    if (!this.fh || (this.filePos + total > CHUNK_FILE_MAX && this.filePos > 8)) await this.nextFile();
+    const start = this.filePos;
     const w = this.buf;
-    w.u32(bytes.length);
-    const encPos = w.pos;
-    w.u8(ENC_XOR);
-    w.bytes(bytes);
-    w.u32(crc32(w.buf, encPos, w.pos));
-    this.filePos += len;
+    for (const c of chunks) {
+      w.ensure(FRAME_V2 + c.bytes.length);
+      const encPos = w.pos;
+      w.u8(c.enc ?? ENC_XOR);
+      w.bytes(c.bytes);
+      w.u32(crc32(w.buf, encPos, w.pos));
+    }
+    this.filePos += total;
     if (w.pos >= 4 << 20) await this.flush();
-    return [this.seq, off, len];
+    return [this.seq, start];
   }
 
   private async flush(): Promise<void> {
@@ -112,6 +131,57 @@ class ChunkFilesWriter {
       await this.fh.close();
     }
   }
+}
+
+/** Reused decode buffers for re-encoding (grown to the longest series seen). */
+let scratchTs = new Float64Array(1024);
+let scratchVs = new Float64Array(1024);
+
+/**
+ * A series' chunks as block chunks. Chunks that already are block chunks, in order and disjoint, are kept
+ * (compaction of format-2 blocks copies them); otherwise all samples are decoded, put in order (the first of
+ * equal timestamps wins) and re-encoded.
+ */
+function toBlockChunks(chunks: readonly ChunkData[]): ChunkData[] {
+  let keep = true;
+  for (let i = 0; i < chunks.length && keep; i++) {
+    if (chunks[i].enc !== ENC_BLOCK || (i > 0 && chunks[i].minT <= chunks[i - 1].maxT)) keep = false;
+  }
+  if (keep) return chunks as ChunkData[];
+  let total = 0;
+  for (const c of chunks) total += countSamples(c.bytes, c.enc);
+  if (total > scratchTs.length) {
+    scratchTs = new Float64Array(total * 2);
+    scratchVs = new Float64Array(total * 2);
+  }
+  const ts = scratchTs;
+  const vs = scratchVs;
+  let n = 0;
+  for (const c of chunks) n += decodeAnyChunk(c.bytes, c.enc, c.minT, ts, vs, n);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (!(ts[i] > ts[i - 1])) sorted = false;
+  if (!sorted) n = sortSamples(ts, vs, n);
+  return n === 0 ? [] : encodeBlockChunks(ts, vs, 0, n);
+}
+
+/** Stable sort by timestamp keeping the first sample of each timestamp (exact value bits kept). */
+function sortSamples(ts: Float64Array, vs: Float64Array, n: number): number {
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => ts[a] - ts[b] || a - b);
+  const ots = new Float64Array(n);
+  const obits = new Uint32Array(2 * n);
+  const bits = new Uint32Array(vs.buffer, vs.byteOffset, 2 * vs.length);
+  let m = 0;
+  for (const i of order) {
+    if (m > 0 && ots[m - 1] === ts[i]) continue;
+    ots[m] = ts[i];
+    obits[2 * m] = bits[2 * i];
+    obits[2 * m + 1] = bits[2 * i + 1];
+    m++;
+  }
+  ts.set(ots.subarray(0, m));
+  bits.set(obits.subarray(0, 2 * m));
+  return m;
 }
 
 /**
@@ -134,14 +204,20 @@ export async function writeBlock(
   let numSamples = 0;
   let numChunks = 0;
   let k = 0;
+  // Samples since the last yield: re-encoding head chunks costs ~0.1 µs per sample, so yield by samples too.
+  let work = 0;
   try {
     for await (const s of input) {
-      if (s.chunks.length === 0) continue;
-      const metas: number[] = [];
-      for (const c of s.chunks) {
-        const [file, off, len] = await cw.add(c.bytes);
-        metas.push(c.minT, c.maxT, file, off, len);
-        numSamples += chunkCount(c.bytes);
+      const chunks = toBlockChunks(s.chunks);
+      if (chunks.length === 0) continue;
+      const [file, off] = await cw.addSeries(chunks);
+      // Per chunk: minT, maxT, length (file and first offset in the series' first two slots).
+      const metas: number[] = [file, off];
+      for (const c of chunks) {
+        metas.push(c.minT, c.maxT, FRAME_V2 + c.bytes.length);
+        const n = blockChunkCount(c.bytes);
+        numSamples += n;
+        work += n;
         numChunks++;
       }
       for (const l of s.labels) {
@@ -150,7 +226,10 @@ export async function writeBlock(
       }
       seriesLabels.push(s.labels);
       seriesMetas.push(metas);
-      if (++k % 2000 === 0) await new Promise((r) => setImmediate(r));
+      if (++k % 2000 === 0 || work >= 100_000) {
+        work = 0;
+        await new Promise((r) => setImmediate(r));
+      }
     }
     await cw.close();
     if (seriesLabels.length === 0) {
@@ -168,7 +247,7 @@ export async function writeBlock(
       maxTime: opts.maxTime,
       stats: { numSamples, numSeries: seriesLabels.length, numChunks },
       compaction: { level: opts.level, sources: opts.sources.length > 0 ? opts.sources : [id] },
-      version: 1,
+      version: FORMAT_VERSION,
     };
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
     await syncDir(tmp);
@@ -216,15 +295,19 @@ async function buildIndex(seriesLabels: Labels[], seriesMetas: number[][], symbo
       p.push(id);
     }
     const m = seriesMetas[i];
-    body.uvarint(m.length / 5);
-    let prevMax = 0;
-    for (let j = 0; j < m.length; j += 5) {
-      body.varint(m[j] - prevMax);
-      body.uvarint(m[j + 1] - m[j]);
-      body.uvarint(m[j + 2]);
-      body.uvarint(m[j + 3]);
-      body.uvarint(m[j + 4]);
-      prevMax = m[j + 1];
+    const nc = (m.length - 2) / 3;
+    body.uvarint(nc);
+    for (let j = 0; j < nc; j++) {
+      const minT = m[2 + 3 * j];
+      const maxT = m[3 + 3 * j];
+      if (j === 0) body.varint(minT);
+      else body.uvarint(minT - m[3 * j]); // > 0: chunks are in order and disjoint
+      body.uvarint(maxT - minT);
+      if (j === 0) {
+        body.uvarint(m[0]);
+        body.uvarint(m[1]);
+      }
+      body.uvarint(m[4 + 3 * j]);
     }
     w.uvarint(body.pos);
     w.bytes(body.buf.subarray(0, body.pos));
@@ -232,35 +315,56 @@ async function buildIndex(seriesLabels: Labels[], seriesMetas: number[][], symbo
   }
 
   const postingsOff = w.pos;
-  const table: [string, string, number][] = [];
-  const writeList = (name: string, value: string, ids: number[]): void => {
-    table.push([name, value, w.pos]);
-    w.u32(ids.length);
-    w.ensure(ids.length * 4);
-    for (const id of ids) w.u32(id);
+  const writeList = (ids: number[]): void => {
+    w.uvarint(ids.length);
+    let prev = 0;
+    for (const id of ids) {
+      w.uvarint(id - prev);
+      prev = id;
+    }
   };
-  writeList('', '', all);
-  for (const name of [...postings.keys()].sort()) {
+  const allOff = w.pos;
+  writeList(all);
+  const names = [...postings.keys()].sort();
+  const tableEntries: [string, [number, number][]][] = [];
+  for (const name of names) {
     const vals = postings.get(name)!;
-    for (const value of [...vals.keys()].sort()) writeList(name, value, vals.get(value)!);
+    const entries: [number, number][] = [];
+    for (const value of [...vals.keys()].sort()) {
+      entries.push([symIdx.get(value)!, w.pos]);
+      writeList(vals.get(value)!);
+    }
+    tableEntries.push([name, entries]);
   }
   const tableOff = w.pos;
-  w.uvarint(table.length);
-  for (const [n, v, off] of table) {
-    w.str(n);
-    w.str(v);
-    w.uvarint(off);
+  w.uvarint(tableEntries.length);
+  let prevOff = postingsOff;
+  for (const [name, entries] of tableEntries) {
+    w.str(name);
+    w.uvarint(entries.length);
+    for (const [ref, off] of entries) {
+      w.uvarint(ref);
+      w.uvarint(off - prevOff);
+      prevOff = off;
+    }
   }
   const tocStart = w.pos;
   w.u32(symbolsOff);
   w.u32(seriesOff);
   w.u32(postingsOff);
   w.u32(tableOff);
-  w.u32(crc32(w.buf, 0, tocStart + 16));
+  w.u32(allOff);
+  w.u32(crc32(w.buf, 0, tocStart + 20));
   return w.buf.subarray(0, w.pos);
 }
 
 export class CorruptBlockError extends Error {}
+
+/** A chunk's bytes (without framing) and encoding, as read from a chunk file. */
+interface RawChunk {
+  bytes: Uint8Array;
+  enc: number;
+}
 
 interface ChunkReq {
   file: number;
@@ -277,7 +381,14 @@ export class BlockReader implements PostingsIndex, QuerySource {
    * index buffer on demand, so a block with a million distinct label values does not hold a million strings.
    */
   private symOffsets = new Uint32Array(0);
+  /** Format 1: offset of each postings-table entry. Format 2: offset of each entry's postings list. */
   private pairOffsets = new Uint32Array(0);
+  /** Format 2: each entry's value as a symbol ref. */
+  private pairValues = new Uint32Array(0);
+  /** Format 2: offset of the all-series postings list (format 1 keeps it in the table under ""=""). */
+  private allOff: number | undefined;
+  /** Index format (1 or 2). */
+  private format = FORMAT_VERSION;
   /** Label name → [first, end) entry range in pairOffsets (entries are sorted by name, then value). */
   private nameRanges = new Map<string, [number, number]>();
   /** A small direct-mapped cache of decoded symbols (names and common values repeat in every series). */
@@ -286,6 +397,8 @@ export class BlockReader implements PostingsIndex, QuerySource {
   private index!: Buffer;
   private readonly fds = new Map<number, FileHandle>();
   private readonly fileSizes = new Map<number, number>();
+  /** Chunk file → its format (the version byte of its header). */
+  private readonly fileFormats = new Map<number, number>();
   private readonly warned = new Set<string>();
   private pending = 0;
   private closing = false;
@@ -332,6 +445,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
         continue;
       }
       b.fds.set(Number(name), fh);
+      b.fileFormats.set(Number(name), head[4]);
       b.fileSizes.set(Number(name), st.size);
       size += st.size;
     }
@@ -341,13 +455,17 @@ export class BlockReader implements PostingsIndex, QuerySource {
 
   private parseIndex(): void {
     const ix = this.index;
-    if (ix.length < 8 + TOC_SIZE) throw new Error('index too short');
+    if (ix.length < 8 + TOC_SIZE_V1) throw new Error('index too short');
     if (ix.readUInt32BE(0) !== INDEX_MAGIC) throw new Error('bad index magic');
-    const tocStart = ix.length - TOC_SIZE;
-    if (crc32(ix, 0, tocStart + 16) !== ix.readUInt32LE(tocStart + 16)) throw new Error('index checksum mismatch');
+    this.format = ix[4];
+    if (this.format !== FORMAT_V1 && this.format !== FORMAT_VERSION) throw new Error(`unknown index format ${this.format}`);
+    const tocSize = this.format === FORMAT_V1 ? TOC_SIZE_V1 : TOC_SIZE;
+    if (ix.length < 8 + tocSize) throw new Error('index too short');
+    const tocStart = ix.length - tocSize;
+    if (crc32(ix, 0, tocStart + tocSize - 4) !== ix.readUInt32LE(tocStart + tocSize - 4)) throw new Error('index checksum mismatch');
     const symbolsOff = ix.readUInt32LE(tocStart);
     const tableOff = ix.readUInt32LE(tocStart + 12);
-    let r = new ByteReader(ix, symbolsOff, tocStart);
+    const r = new ByteReader(ix, symbolsOff, tocStart);
     const n = r.uvarint();
     this.symOffsets = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
@@ -356,7 +474,41 @@ export class BlockReader implements PostingsIndex, QuerySource {
       r.pos += skip;
       if (r.pos > tocStart) throw new Error('symbol table overruns the index');
     }
-    r = new ByteReader(ix, tableOff, tocStart);
+    if (this.format === FORMAT_V1) this.parseTableV1(tableOff, tocStart);
+    else {
+      this.allOff = ix.readUInt32LE(tocStart + 16);
+      this.parseTable(tableOff, tocStart, ix.readUInt32LE(tocStart + 8));
+    }
+  }
+
+  private parseTable(tableOff: number, tocStart: number, postingsOff: number): void {
+    const r = new ByteReader(this.index, tableOff, tocStart);
+    const names = r.uvarint();
+    const offs: number[] = [];
+    const vals: number[] = [];
+    let off = postingsOff;
+    for (let i = 0; i < names; i++) {
+      const name = r.str();
+      const count = r.uvarint();
+      const start = offs.length;
+      for (let k = 0; k < count; k++) {
+        const ref = r.uvarint();
+        if (ref >= this.symOffsets.length) throw new Error('postings table refers to a missing symbol');
+        vals.push(ref);
+        off += r.uvarint();
+        if (off >= tableOff) throw new Error('postings offset beyond the postings');
+        offs.push(off);
+      }
+      this.nameRanges.set(name, [start, offs.length]);
+    }
+    if (r.pos !== tocStart) throw new Error('postings table does not end at the TOC');
+    this.pairOffsets = Uint32Array.from(offs);
+    this.pairValues = Uint32Array.from(vals);
+  }
+
+  private parseTableV1(tableOff: number, tocStart: number): void {
+    const ix = this.index;
+    const r = new ByteReader(ix, tableOff, tocStart);
     const tn = r.uvarint();
     this.pairOffsets = new Uint32Array(tn);
     let prevStart = -1;
@@ -398,6 +550,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
 
   /** Decodes postings-table entry k: [value, postings offset] (the name is known from the range). */
   private entry(k: number): [string, number] {
+    if (this.format !== FORMAT_V1) return [this.symbol(this.pairValues[k]), this.pairOffsets[k]];
     const r = new ByteReader(this.index, this.pairOffsets[k]);
     const skip = r.uvarint();
     r.pos += skip;
@@ -430,7 +583,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
 
   // --- PostingsIndex ---
   allPostings(): PostingsArray {
-    return this.readPostings(this.postingsOffset('', ''));
+    return this.readPostings(this.format === FORMAT_V1 ? this.postingsOffset('', '') : this.allOff);
   }
   valuesOf(name: string): Iterable<string> {
     const range = name === '' ? undefined : this.nameRanges.get(name);
@@ -444,9 +597,33 @@ export class BlockReader implements PostingsIndex, QuerySource {
   }
   private readPostings(off: number | undefined): PostingsArray {
     if (off === undefined) return EMPTY;
-    const n = this.index.readUInt32LE(off);
+    const ix = this.index;
+    if (this.format === FORMAT_V1) {
+      const n = ix.readUInt32LE(off);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = ix.readUInt32LE(off + 4 + 4 * i);
+      return out;
+    }
+    const r = new ByteReader(ix, off);
+    const n = r.uvarint();
+    if (n > ix.length) throw new RangeError('bad postings length');
     const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.index.readUInt32LE(off + 4 + 4 * i);
+    let p = r.pos;
+    let id = 0;
+    for (let i = 0; i < n; i++) {
+      // Deltas between entry offsets are small: one or two bytes.
+      let c = ix[p++];
+      let d = c & 0x7f;
+      let shift = 7;
+      while (c >= 0x80) {
+        c = ix[p++];
+        d |= (c & 0x7f) << shift;
+        shift += 7;
+        if (shift > 28) throw new RangeError('bad postings delta');
+      }
+      id += d;
+      out[i] = id;
+    }
     return out;
   }
 
@@ -461,14 +638,35 @@ export class BlockReader implements PostingsIndex, QuerySource {
     const nc = r.uvarint();
     const metas = new Array<number>(nc * 5);
     let prevMax = 0;
+    if (this.format === FORMAT_V1) {
+      for (let i = 0; i < nc; i++) {
+        const minT = prevMax + r.varint();
+        const maxT = minT + r.uvarint();
+        metas[5 * i] = minT;
+        metas[5 * i + 1] = maxT;
+        metas[5 * i + 2] = r.uvarint();
+        metas[5 * i + 3] = r.uvarint();
+        metas[5 * i + 4] = r.uvarint();
+        prevMax = maxT;
+      }
+      return { labels, metas };
+    }
+    let file = 0;
+    let off = 0;
     for (let i = 0; i < nc; i++) {
-      const minT = prevMax + r.varint();
+      const minT = i === 0 ? r.varint() : prevMax + r.uvarint();
       const maxT = minT + r.uvarint();
+      if (i === 0) {
+        file = r.uvarint();
+        off = r.uvarint();
+      }
+      const len = r.uvarint();
       metas[5 * i] = minT;
       metas[5 * i + 1] = maxT;
-      metas[5 * i + 2] = r.uvarint();
-      metas[5 * i + 3] = r.uvarint();
-      metas[5 * i + 4] = r.uvarint();
+      metas[5 * i + 2] = file;
+      metas[5 * i + 3] = off;
+      metas[5 * i + 4] = len;
+      off += len;
       prevMax = maxT;
     }
     return { labels, metas };
@@ -481,7 +679,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
   }
 
   /** Reads chunks, coalescing nearby ranges into one read. Corrupt or missing chunks come back undefined. */
-  async readChunks(reqs: ChunkReq[], out: (Uint8Array | undefined)[]): Promise<void> {
+  async readChunks(reqs: ChunkReq[], out: (RawChunk | undefined)[]): Promise<void> {
     const sorted = [...reqs].sort((a, b) => a.file - b.file || a.off - b.off);
     let i = 0;
     while (i < sorted.length) {
@@ -517,24 +715,27 @@ export class BlockReader implements PostingsIndex, QuerySource {
         }
         buf = buf.subarray(0, got);
       }
+      const v1 = this.fileFormats.get(first.file) === FORMAT_V1;
       for (let k = i; k < j; k++) {
         const q = sorted[k];
         const rel = q.off - first.off;
-        if (!buf || rel + q.len > buf.length) {
+        if (!buf || rel + q.len > buf.length || q.len < FRAME_V2) {
           this.warnOnce(file, 'TSDB: chunk beyond end of chunk file; skipping it', { offset: q.off });
           continue;
         }
-        const dataLen = buf.readUInt32LE(rel);
-        if (dataLen + 9 !== q.len || buf[rel + 4] !== ENC_XOR) {
+        // Format 1: [u32 len][enc][data][crc]; format 2: [enc][data][crc] with the length from the index.
+        const encPos = v1 ? rel + 4 : rel;
+        const end = rel + q.len - 4;
+        const enc = buf[encPos];
+        if ((v1 && buf.readUInt32LE(rel) + 9 !== q.len) || (enc !== ENC_XOR && enc !== ENC_BLOCK)) {
           this.warnOnce(file, 'TSDB: corrupt chunk; skipping it', { offset: q.off });
           continue;
         }
-        const crc = buf.readUInt32LE(rel + 5 + dataLen);
-        if (crc32(buf, rel + 4, rel + 5 + dataLen) !== crc) {
+        if (crc32(buf, encPos, end) !== buf.readUInt32LE(end)) {
           this.warnOnce(file, 'TSDB: chunk checksum mismatch; skipping it', { offset: q.off });
           continue;
         }
-        out[q.slot] = buf.subarray(rel + 5, rel + 5 + dataLen);
+        out[q.slot] = { bytes: buf.subarray(encPos + 1, end), enc };
       }
       i = j;
     }
@@ -554,14 +755,14 @@ export class BlockReader implements PostingsIndex, QuerySource {
         }
         series.push(s);
       }
-      const chunks: (Uint8Array | undefined)[] = new Array(reqs.length);
+      const chunks: (RawChunk | undefined)[] = new Array(reqs.length);
       await this.readChunks(reqs, chunks);
       let slot = 0;
       for (const s of series) {
         const out: ChunkData[] = [];
         for (let c = 0; c < s.metas.length; c += 5) {
           const b = chunks[slot++];
-          if (b) out.push({ bytes: b, minT: s.metas[c], maxT: s.metas[c + 1] });
+          if (b) out.push({ bytes: b.bytes, enc: b.enc, minT: s.metas[c], maxT: s.metas[c + 1] });
         }
         yield { labels: s.labels, chunks: out };
       }
@@ -586,24 +787,23 @@ export class BlockReader implements PostingsIndex, QuerySource {
         }
         if (keep.length > 0) series.push({ labels: s.labels, metas: keep });
       }
-      const chunks: (Uint8Array | undefined)[] = new Array(reqs.length);
+      const chunks: (RawChunk | undefined)[] = new Array(reqs.length);
       await this.readChunks(reqs, chunks);
       const out: SeriesSamples[] = [];
       for (const s of series) {
         let total = 0;
         for (let c = 0; c < s.metas.length; c += 3) {
           const b = chunks[s.metas[c + 2]];
-          if (b) total += chunkCount(b);
+          if (b) total += countSamples(b.bytes, b.enc);
         }
         const ts = new Float64Array(total);
         const vs = new Float64Array(total);
-        const bits = new Uint32Array(vs.buffer);
         let n = 0;
         for (let c = 0; c < s.metas.length; c += 3) {
           const b = chunks[s.metas[c + 2]];
           if (!b) continue;
           try {
-            n += decodeChunk(b, ts, bits, n);
+            n += decodeAnyChunk(b.bytes, b.enc, s.metas[c], ts, vs, n);
           } catch (e) {
             this.warnOnce(this.dir, 'TSDB: undecodable chunk; skipping it', { err: String(e) });
           }

@@ -3,13 +3,15 @@
  * series, chunk-list merging (vertical merge when chunks overlap), and the compaction planner.
  */
 import { compareLabels } from '../../model/labels.js';
-import { MAX_SAMPLES_PER_CHUNK, XorChunkBuilder, chunkCount, decodeChunk, encodeChunks } from './chunk.js';
+import { MAX_SAMPLES_PER_CHUNK, XorChunkBuilder, encodeChunks } from './chunk.js';
+import { countSamples, decodeAnyChunk } from './block-chunk.js';
 import type { BlockMeta, BlockSeriesInput, ChunkData } from './block.js';
 import type { Head, MemSeries } from './head.js';
 
 /**
  * Sorts and merges chunks of one series. Non-overlapping chunks are reused as they are; overlapping ones are
- * decoded, merged (the earlier list wins on equal timestamps) and re-encoded.
+ * decoded (either encoding), merged (the earlier list wins on equal timestamps) and re-encoded as head (XOR)
+ * chunks, which writeBlock turns into block chunks.
  */
 export function mergeChunkLists(lists: ChunkData[][]): ChunkData[] {
   const tagged: { c: ChunkData; src: number }[] = [];
@@ -26,13 +28,14 @@ export function mergeChunkLists(lists: ChunkData[][]): ChunkData[] {
   if (!overlap) return tagged.map((x) => x.c);
   // Decode everything, stable-sort by (t, src), keep the first of each timestamp.
   let total = 0;
-  for (const x of tagged) total += chunkCount(x.c.bytes);
+  for (const x of tagged) total += countSamples(x.c.bytes, x.c.enc);
   const ts = new Float64Array(total);
-  const bits = new Uint32Array(2 * total);
+  const vs = new Float64Array(total);
+  const bits = new Uint32Array(vs.buffer);
   const src = new Int32Array(total);
   let n = 0;
   for (const x of tagged) {
-    const k = decodeChunk(x.c.bytes, ts, bits, n);
+    const k = decodeAnyChunk(x.c.bytes, x.c.enc, x.c.minT, ts, vs, n);
     src.fill(x.src, n, n + k);
     n += k;
   }
