@@ -100,6 +100,35 @@ export const DEFAULT_BULK_LABEL_FIELDS: readonly string[] = [
   'service.name=service_name',
 ];
 
+/**
+ * Parses a comma-separated label-field list (`path` or `path=label`, e.g.
+ * `_index=index,kubernetes.namespace_name=namespace,host`) and checks every item; throws an Error naming the
+ * bad item. A path is a literal key or a dotted path into nested objects (no spaces, `=` or empty parts);
+ * `_index` is the bulk index. A label given after `=` must be a valid Prometheus label name not starting with
+ * `__`; without one, the path with every other character than [a-zA-Z0-9_] replaced by `_` is the name.
+ */
+export function parseBulkLabelFields(text: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.length === 0 || items.every((s) => s === '')) throw new Error('empty list: give at least one field, e.g. _index=index');
+  for (const item of items) {
+    if (item === '') throw new Error(`empty item in ${JSON.stringify(text)}`);
+    const eq = item.indexOf('=');
+    const path = eq < 0 ? item : item.slice(0, eq);
+    if (path === '' || /[\s=]/.test(path) || path.split('.').some((p) => p === '')) {
+      throw new Error(`${JSON.stringify(item)}: the field path must be a key or a dotted path like kubernetes.pod_name`);
+    }
+    if (eq >= 0) {
+      const label = item.slice(eq + 1);
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label) || label.startsWith('__')) {
+        throw new Error(`${JSON.stringify(item)}: ${JSON.stringify(label)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`);
+      }
+    } else if (sanitizeLabelName(path).startsWith('__')) {
+      throw new Error(`${JSON.stringify(item)}: the label name would start with __ (reserved); name it with path=label`);
+    }
+  }
+  return items;
+}
+
 const TS_FIELDS = ['@timestamp', 'timestamp', 'time'];
 const LINE_FIELDS = ['message', 'log', 'msg'];
 const TRACE_FIELDS = ['trace_id', 'traceId', 'trace.id'];
