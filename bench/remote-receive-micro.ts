@@ -7,9 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TSDB } from '../src/metrics/tsdb/db.js';
-import { appendWriteRequest } from '../src/metrics/remote/receive.js';
-import { decodeWriteRequest, encodeWriteRequest, snappyCompress, snappyUncompress, type EncodeSeries, SeriesLabelCache } from '../src/metrics/remote/codec.js';
-import type { Label } from '../src/model/labels.js';
+import { appendWriteRequest, ReceiverLabelCache } from '../src/metrics/remote/receive.js';
+import { decodeWriteRequest, encodeWriteRequest, snappyCompress, snappyUncompress, type EncodeSeries } from '../src/metrics/remote/codec.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 6);
@@ -35,8 +34,7 @@ function body(off: number, round: number): Buffer {
   return snappyCompress(encodeWriteRequest(series));
 }
 const useCache = process.env.NO_CACHE === undefined;
-const labelCache = useCache ? new SeriesLabelCache() : undefined;
-const checked = useCache ? new WeakMap<readonly Label[], Label[]>() : undefined;
+const labelCache = useCache ? new ReceiverLabelCache((l) => db.canonicalLabels(l)) : undefined;
 let total = 0;
 let steadyCpu = 0;
 for (let round = 0; round < ROUNDS; round++) {
@@ -46,9 +44,9 @@ for (let round = 0; round < ROUNDS; round++) {
   const c0 = process.cpuUsage();
   const inflight: Promise<unknown>[] = [];
   for (const b of bodies) {
-    const series = decodeWriteRequest(snappyUncompress(b), labelCache).series;
+    const series = decodeWriteRequest(snappyUncompress(b), labelCache?.decoded).series;
     for (const s of series) total += s.samples.length;
-    inflight.push(appendWriteRequest(db, series, checked));
+    inflight.push(appendWriteRequest(db, series, labelCache));
     if (inflight.length >= 8) await Promise.all(inflight.splice(0));
   }
   await Promise.all(inflight);
@@ -57,7 +55,7 @@ for (let round = 0; round < ROUNDS; round++) {
   if (round === 0) console.log(`round 0 (creates ${N} series): ${secs.toFixed(2)} CPU-s`);
   else steadyCpu += secs;
 }
-if (labelCache) console.log(`label cache: ${labelCache.hits} hits, ${labelCache.misses} misses, ${labelCache.size} held`);
+if (labelCache) console.log(`label cache: ${labelCache.decoded.hits} hits, ${labelCache.decoded.misses} misses, ${labelCache.decoded.size} held`);
 console.log(`receive (uncompress+decode+append+commit): ${Math.round(total / steadyCpu)} samples per CPU-second, ${N} series, ${ROUNDS - 1} steady rounds`);
 await db.close();
 await rm(dir, { recursive: true, force: true });

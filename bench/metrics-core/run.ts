@@ -146,6 +146,8 @@ interface LoadFigures {
   rssAfterIngest: number;
   rssAnonAfterIngest: number;
   rssPerSeries: number;
+  /** Sextant only (from its /metrics): V8 heap used and committed, and memory outside the heap, after ingest. */
+  heapAfterIngest?: NodeHeap;
   block?: BlockOnDisk;
   blockWaitSec?: number;
   bytesPerSample?: number;
@@ -179,6 +181,23 @@ async function settledRss(pid: number, maxSec: number): Promise<ReturnType<typeo
     if (Math.abs(cur.rss - prev.rss) <= 0.01 * prev.rss || Date.now() > deadline) return cur;
     prev = cur;
     await sleep(1000);
+  }
+}
+
+interface NodeHeap {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+/** V8 heap figures from a Sextant's own /metrics (prom-client's default Node.js metrics). */
+async function nodeHeap(url: string): Promise<NodeHeap | undefined> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const get = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { heapUsed: get('nodejs_heap_size_used_bytes'), heapTotal: get('nodejs_heap_size_total_bytes'), external: get('nodejs_external_memory_bytes') };
+  } catch {
+    return undefined;
   }
 }
 
@@ -275,6 +294,12 @@ async function loadPhase(name: SystemName, label: Phase, opts: Options, work: st
       rssPerSeries: (after.rss - base.rss) / series,
     };
     log(`${name} ${label}: RSS after ingest ${fmt(after.rss / 2 ** 20)} MiB → ${fmt(fig.rssPerSeries)} B/series`);
+    if (name === 'sextant') {
+      // Read after the RSS figure: scraping /metrics allocates a little.
+      fig.heapAfterIngest = await nodeHeap(sys.url);
+      const h = fig.heapAfterIngest;
+      if (h) log(`${name} ${label}: V8 heap used ${fmt(h.heapUsed / 2 ** 20)} MiB of ${fmt(h.heapTotal / 2 ** 20)} MiB committed; external ${fmt(h.external / 2 ** 20)} MiB`);
+    }
     if (waitForBlock) {
       const t0 = Date.now();
       for (;;) {
@@ -368,6 +393,9 @@ function report(opts: Options, runs: Record<SystemName, RunFigures[]>, generator
     [`RSS per active series after ingest settles, bytes (${ing})`, (r) => r.ingest?.rssPerSeries],
     ['RSS idle before ingest, MiB', (r) => (r.ingest ? r.ingest.rssBaseline / 2 ** 20 : undefined)],
     ['RSS after ingest, MiB', (r) => (r.ingest ? r.ingest.rssAfterIngest / 2 ** 20 : undefined)],
+    ['… V8 heap used after ingest, MiB (Sextant)', (r) => (r.ingest?.heapAfterIngest ? r.ingest.heapAfterIngest.heapUsed / 2 ** 20 : undefined)],
+    ['… V8 heap committed after ingest, MiB (Sextant)', (r) => (r.ingest?.heapAfterIngest ? r.ingest.heapAfterIngest.heapTotal / 2 ** 20 : undefined)],
+    ['… external (Buffers, outside the V8 heap) after ingest, MiB (Sextant)', (r) => (r.ingest?.heapAfterIngest ? r.ingest.heapAfterIngest.external / 2 ** 20 : undefined)],
     [`bytes per sample in the first block, chunks+index+meta (${blk})`, (r) => r.blocks?.bytesPerSample],
     ['… of which chunks, bytes per sample', (r) => (r.blocks?.block ? r.blocks.block.chunkBytes / r.blocks.block.numSamples : undefined)],
     ['… index, bytes per series', (r) => (r.blocks?.block ? r.blocks.block.indexBytes / r.blocks.block.numSeries : undefined)],

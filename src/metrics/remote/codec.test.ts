@@ -137,7 +137,19 @@ test('decodes what protobufjs decodes from the upstream .proto (speed is measure
   }
 });
 
-test('label cache: repeated series share one decoded label array; results equal the uncached decode', () => {
+/** Decodes like the receiver: what was not found in the cache is stored under its labelsHash afterwards. */
+function decodeAndLearn(buf: Uint8Array, cache: SeriesLabelCache) {
+  const req = decodeWriteRequest(buf, cache);
+  for (const s of req.series) if (s.labelsHash !== undefined) cache.put(s.labelsHash, s.labels);
+  return req;
+}
+
+/** The decoded series without the cache bookkeeping fields, for comparison with an uncached decode. */
+function plain(req: ReturnType<typeof decodeWriteRequest>) {
+  return { ...req, series: req.series.map(({ cachedLabels: _c, labelsHash: _h, ...rest }) => rest) };
+}
+
+test('label cache: repeated series get the stored label array; results equal the uncached decode', () => {
   const mk = (t: number) =>
     encodeWriteRequest([
       { labels: labelsFromRecord({ __name__: 'up', job: 'a', instance: 'host-1:9100' }), samples: [{ t, v: 1 }] },
@@ -145,38 +157,72 @@ test('label cache: repeated series share one decoded label array; results equal 
       { labels: labelsFromRecord({ __name__: 'up', job: 'b', instance: 'host-1:9100' }), samples: [{ t, v: 2 }] },
     ]);
   const cache = new SeriesLabelCache();
-  const first = decodeWriteRequest(mk(1000), cache);
-  const second = decodeWriteRequest(mk(2000), cache);
-  assert.deepEqual(first, decodeWriteRequest(mk(1000)));
-  assert.deepEqual(second, decodeWriteRequest(mk(2000)));
-  for (let i = 0; i < 3; i++) assert.equal(second.series[i].labels, first.series[i].labels, `series ${i} shares its labels`);
+  const first = decodeAndLearn(mk(1000), cache);
+  const second = decodeAndLearn(mk(2000), cache);
+  assert.deepEqual(plain(first), decodeWriteRequest(mk(1000)));
+  assert.deepEqual(plain(second), decodeWriteRequest(mk(2000)));
+  for (let i = 0; i < 3; i++) {
+    assert.equal(second.series[i].labels, first.series[i].labels, `series ${i} gets the stored array`);
+    assert.equal(second.series[i].cachedLabels, true);
+    assert.equal(first.series[i].cachedLabels, undefined);
+    assert.equal(typeof first.series[i].labelsHash, 'number');
+  }
   assert.notEqual(first.series[0].labels, first.series[1].labels);
   assert.equal(cache.hits, 3);
   assert.equal(cache.misses, 3);
+  assert.equal(cache.size, 3);
   // Works on a plain Uint8Array view into a larger buffer as well as on a Buffer.
   const body = mk(3000);
   const padded = new Uint8Array(body.length + 7);
   padded.set(body, 7);
-  assert.deepEqual(decodeWriteRequest(padded.subarray(7), cache), decodeWriteRequest(body));
+  const third = decodeWriteRequest(padded.subarray(7), cache);
+  assert.deepEqual(plain(third), decodeWriteRequest(body));
+  assert.equal(third.series[2].labels, first.series[2].labels);
+});
+
+test('label cache: a hit is verified against the bytes — a stored label set that differs is never returned', () => {
+  const cache = new SeriesLabelCache();
+  const body = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'up', job: 'a' }), samples: [{ t: 1, v: 1 }] }]);
+  const hash = decodeWriteRequest(body, cache).series[0].labelsHash!;
+  // Whatever sits under the hash (a collision, or a caller storing another form) must match the bytes exactly.
+  for (const other of [
+    labelsFromRecord({ __name__: 'up', job: 'b' }),
+    labelsFromRecord({ __name__: 'up' }),
+    labelsFromRecord({ __name__: 'up', job: 'a', x: 'y' }),
+    [{ name: 'job', value: 'a' }, { name: '__name__', value: 'up' }],
+  ]) {
+    cache.put(hash, other);
+    const got = decodeWriteRequest(body, cache).series[0];
+    assert.equal(got.cachedLabels, undefined);
+    assert.deepEqual(got.labels, labelsFromRecord({ __name__: 'up', job: 'a' }));
+  }
+  // Non-ASCII label sets are decoded every time (the byte comparison only handles ASCII).
+  const utf = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'up', city: 'Zürich' }), samples: [{ t: 1, v: 1 }] }]);
+  decodeAndLearn(utf, cache);
+  const again = decodeWriteRequest(utf, cache).series[0];
+  assert.equal(again.cachedLabels, undefined);
+  assert.deepEqual(again.labels, labelsFromRecord({ __name__: 'up', city: 'Zürich' }));
 });
 
 test('label cache: labels written after the samples are not mixed up with a cached prefix', () => {
   const cache = new SeriesLabelCache();
-  const plain = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', a: '1' }), samples: [{ t: 5, v: 1 }] }]);
-  decodeWriteRequest(plain, cache);
+  const plainBody = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', a: '1' }), samples: [{ t: 5, v: 1 }] }]);
+  decodeAndLearn(plainBody, cache);
   // Same first labels, then a sample, then one more label (field 1 after field 2).
   const ts = WriteRequest.encode(
     WriteRequest.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: '1' }], samples: [{ value: 2, timestamp: 6 }] }] }),
   ).finish();
   const extra = Uint8Array.from([...ts.subarray(0, 1), ts[1] + 5, ...ts.subarray(2), 0x0a, 0x03, 0x0a, 0x01, 0x7a]);
-  const got = decodeWriteRequest(extra, cache).series[0];
+  const got = decodeAndLearn(extra, cache).series[0];
   assert.deepEqual(got.labels, [
     { name: '__name__', value: 'm' },
     { name: 'a', value: '1' },
     { name: 'z', value: '' },
   ]);
+  assert.equal(got.cachedLabels, undefined);
+  assert.equal(got.labelsHash, undefined);
   // The cached array for the plain series was not modified.
-  assert.deepEqual(decodeWriteRequest(plain, cache).series[0].labels, [
+  assert.deepEqual(decodeWriteRequest(plainBody, cache).series[0].labels, [
     { name: '__name__', value: 'm' },
     { name: 'a', value: '1' },
   ]);
@@ -185,11 +231,12 @@ test('label cache: labels written after the samples are not mixed up with a cach
 test('label cache: bounded to two generations; malformed bodies still fail with a warm cache', () => {
   const cache = new SeriesLabelCache(4);
   for (let i = 0; i < 20; i++) {
-    decodeWriteRequest(encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', i: String(i) }), samples: [{ t: 1, v: 1 }] }]), cache);
+    decodeAndLearn(encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'm', i: String(i) }), samples: [{ t: 1, v: 1 }] }]), cache);
     assert.ok(cache.size <= 8, `size ${cache.size}`);
   }
   const good = encodeWriteRequest([{ labels: labelsFromRecord({ __name__: 'up' }), samples: [{ t: 1, v: 1 }] }]);
-  decodeWriteRequest(good, cache);
+  decodeAndLearn(good, cache);
+  assert.equal(decodeWriteRequest(good, cache).series[0].cachedLabels, true);
   for (let cut = 1; cut < good.length; cut++) {
     assert.throws(() => decodeWriteRequest(good.subarray(0, cut), cache), ProtobufDecodeError, `truncated at ${cut}`);
   }

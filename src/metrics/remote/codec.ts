@@ -24,6 +24,14 @@ export interface WriteSeries {
   exemplars?: WriteExemplar[];
   /** Native histograms are not stored yet; the receiver counts them as rejected. */
   histogramCount?: number;
+  /**
+   * Decoded with a SeriesLabelCache: true when `labels` came from the cache — the array stored with
+   * SeriesLabelCache.put, shared, never to be modified — so whatever the caller did before storing it
+   * (validation, sorting) need not be repeated.
+   */
+  cachedLabels?: boolean;
+  /** Decoded with a SeriesLabelCache and not found there: the key under which to put the labels' final form. */
+  labelsHash?: number;
 }
 
 /** prometheus.MetricMetadata.MetricType, by wire value. */
@@ -204,48 +212,128 @@ function decodeString(buf: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Decoded label sets by the exact bytes of their TimeSeries label fields. A sender re-sends the same series
- * every interval with byte-identical labels, so a hit skips decoding every label and returns the array
- * decoded last time: callers given a cache must treat WriteSeries.labels as read-only (they are shared).
- * Two generations bound the size: when the current one is full it becomes the previous one, and entries
- * still in use are carried over on their next hit, so at most 2 × maxEntries label sets are held.
+ * Label sets of series seen before, keyed by a hash of the exact bytes of their TimeSeries label fields.
+ * A sender re-sends the same series every interval with byte-identical labels; a hit skips decoding (and,
+ * for the receiver, validating and sorting) them. What is stored is the caller's final form of the labels —
+ * the receiver stores the storage's own label array — so the cache costs one Map entry per series rather
+ * than a second copy of every label set. A hit is verified by comparing the wire bytes with the stored
+ * labels (same names and values, same order, nothing else), so it always equals what decoding would give;
+ * non-ASCII label sets are never hits and are decoded every time. Two generations bound the size: when the
+ * current one is full it becomes the previous one, and entries still in use are carried over on their next
+ * hit, so at most 2 × maxEntries label sets are referenced.
  */
 export class SeriesLabelCache {
-  private cur = new Map<string, Label[]>();
-  private prev = new Map<string, Label[]>();
+  private cur = new Map<number, Labels>();
+  private prev = new Map<number, Labels>();
   hits = 0;
   misses = 0;
 
   constructor(readonly maxEntries = 1 << 17) {}
 
-  get(key: string): Label[] | undefined {
-    let v = this.cur.get(key);
-    if (v !== undefined) {
+  /** The stored labels whose encoding is exactly buf[start, end), if any. */
+  get(hash: number, buf: Uint8Array, start: number, end: number): Labels | undefined {
+    let v = this.cur.get(hash);
+    if (v === undefined) {
+      v = this.prev.get(hash);
+      if (v !== undefined && encodesLabels(buf, start, end, v)) {
+        this.prev.delete(hash);
+        this.put(hash, v);
+        this.hits++;
+        return v;
+      }
+    } else if (encodesLabels(buf, start, end, v)) {
       this.hits++;
-      return v;
-    }
-    v = this.prev.get(key);
-    if (v !== undefined) {
-      this.hits++;
-      this.prev.delete(key);
-      this.put(key, v);
       return v;
     }
     this.misses++;
     return undefined;
   }
 
-  put(key: string, labels: Label[]): void {
+  /**
+   * Stores the final form of the labels of a series decoded with `labelsHash` set. They must be the same
+   * label sequence as decoded (an entry that is not is never hit).
+   */
+  put(hash: number, labels: Labels): void {
     if (this.cur.size >= this.maxEntries) {
       this.prev = this.cur;
       this.cur = new Map();
     }
-    this.cur.set(key, labels);
+    this.cur.set(hash, labels);
   }
 
   get size(): number {
     return this.cur.size + this.prev.size;
   }
+}
+
+/** Hash of buf[start, end), four bytes at a time; 30 bits so that Map keys stay small integers. */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x9747b28c ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    h = Math.imul(h ^ Math.imul(k, 0xcc9e2d51), 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+  }
+  for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & 0x3fffffff;
+}
+
+/** Reads a small varint (a length within a label run); -1 if it does not fit 21 bits or runs past end. */
+function smallVarint(buf: Uint8Array, pos: number, end: number, out: { pos: number }): number {
+  let v = 0;
+  for (let shift = 0; shift < 21; shift += 7) {
+    if (pos >= end) return -1;
+    const b = buf[pos++];
+    v |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      out.pos = pos;
+      return v;
+    }
+  }
+  return -1;
+}
+
+const cursorOut = { pos: 0 };
+
+/** True when buf[pos, pos+n) is exactly the ASCII string s. */
+function sameAscii(buf: Uint8Array, pos: number, n: number, s: string): boolean {
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== buf[pos + i] || c >= 0x80) return false;
+  }
+  return true;
+}
+
+/**
+ * True when buf[pos, end) is the run of TimeSeries.labels fields encoding exactly `labels`, in order, each as
+ * name (field 1) then value (field 2) and nothing else — the layout every sender writes.
+ */
+function encodesLabels(buf: Uint8Array, pos: number, end: number, labels: Labels): boolean {
+  const o = cursorOut;
+  let i = 0;
+  while (pos < end) {
+    if (i >= labels.length || buf[pos] !== 0x0a) return false;
+    const len = smallVarint(buf, pos + 1, end, o);
+    if (len < 0) return false;
+    pos = o.pos;
+    const msgEnd = pos + len;
+    const l = labels[i++];
+    if (buf[pos] !== 0x0a) return false;
+    const nl = smallVarint(buf, pos + 1, msgEnd, o);
+    if (nl < 0 || !sameAscii(buf, o.pos, nl, l.name)) return false;
+    pos = o.pos + nl;
+    if (buf[pos] !== 0x12) return false;
+    const vl = smallVarint(buf, pos + 1, msgEnd, o);
+    if (vl < 0 || !sameAscii(buf, o.pos, vl, l.value)) return false;
+    pos = o.pos + vl;
+    if (pos !== msgEnd) return false;
+  }
+  return i === labels.length && pos === end;
 }
 
 /** Label sets longer than this (bytes) are decoded every time rather than cached. */
@@ -343,21 +431,22 @@ function labelRunEnd(buf: Uint8Array, pos: number, end: number): number {
   return pos;
 }
 
-function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | undefined, keyed: Buffer | undefined): WriteSeries {
+function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | undefined): WriteSeries {
   const outerEnd = c.end;
   c.end = end;
   let labels: Label[] = [];
-  let key: string | undefined;
+  let hash = -1;
   let cachedLabels = false;
   let runEnd = -1;
-  if (cache !== undefined && keyed !== undefined) {
+  if (cache !== undefined) {
     // Senders write the labels first and contiguously; only that (usual) layout is cached.
     runEnd = labelRunEnd(c.buf, c.pos, end);
     if (runEnd > c.pos && runEnd - c.pos <= SERIES_KEY_MAX) {
-      key = keyed.toString('latin1', c.pos, runEnd);
-      const hit = cache.get(key);
+      hash = hashBytes(c.buf, c.pos, runEnd);
+      const hit = cache.get(hash, c.buf, c.pos, runEnd);
       if (hit !== undefined) {
-        labels = hit;
+        // Shared with the cache (and the storage): read-only, see WriteSeries.cachedLabels.
+        labels = hit as Label[];
         cachedLabels = true;
         c.pos = runEnd;
       }
@@ -378,7 +467,7 @@ function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | unde
         // More labels after the samples: rare; this series is decoded without the cache.
         if (cachedLabels) labels = labels.slice();
         cachedLabels = false;
-        key = undefined;
+        hash = -1;
       }
       labels.push(decodeLabel(c, c.pos + len));
     } else if (field === 2) {
@@ -396,8 +485,9 @@ function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | unde
     } else c.skip(wt);
   }
   c.end = outerEnd;
-  if (key !== undefined && !cachedLabels && cache !== undefined) cache.put(key, labels);
   const s: WriteSeries = { labels, samples };
+  if (cachedLabels) s.cachedLabels = true;
+  else if (hash >= 0) s.labelsHash = hash;
   if (exemplars) s.exemplars = exemplars;
   if (histogramCount) s.histogramCount = histogramCount;
   return s;
@@ -431,11 +521,11 @@ function decodeMetadata(c: Cursor, end: number): WriteMetadata {
 
 /**
  * Decodes an uncompressed prometheus.WriteRequest. Throws ProtobufDecodeError on malformed input.
- * With a cache, label arrays of series seen before are shared between requests (see SeriesLabelCache).
+ * With a cache, series whose label bytes were seen before get the labels stored for them (see SeriesLabelCache);
+ * the others carry `labelsHash`, under which the caller may store their final form.
  */
 export function decodeWriteRequest(buf: Uint8Array, cache?: SeriesLabelCache): DecodedWriteRequest {
   const c = new Cursor(buf, 0, buf.length);
-  const keyed = cache === undefined ? undefined : Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const series: WriteSeries[] = [];
   const metadata: WriteMetadata[] = [];
   while (c.pos < c.end) {
@@ -446,7 +536,7 @@ export function decodeWriteRequest(buf: Uint8Array, cache?: SeriesLabelCache): D
     if (field === 1) {
       expectWireType('WriteRequest.timeseries', wt, 2);
       const len = c.length();
-      series.push(decodeTimeSeries(c, c.pos + len, cache, keyed));
+      series.push(decodeTimeSeries(c, c.pos + len, cache));
     } else if (field === 3) {
       expectWireType('WriteRequest.metadata', wt, 2);
       const len = c.length();

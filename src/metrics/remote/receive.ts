@@ -17,7 +17,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, register } from 'prom-client';
-import { formatLabels, sortLabels, validateLabels, type Label } from '../../model/labels.js';
+import { formatLabels, sortLabels, validateLabels, type Label, type Labels } from '../../model/labels.js';
 import { AppendError, type AppendErrorKind, type Storage } from '../storage/interface.js';
 import {
   decodeWriteRequest,
@@ -34,6 +34,17 @@ export interface RemoteWriteReceiverDeps {
   logger: Logger;
   /** Largest decompressed WriteRequest accepted, bytes (checked from the snappy header before decompressing). Default 64 MiB. */
   maxDecompressedBytes?: number;
+  /**
+   * The storage's own label array for a series it holds (e.g. TSDB.canonicalLabels). When given, the
+   * receiver's label cache references those arrays instead of keeping a copy of every label set. Defaults
+   * to `storage.canonicalLabels` when the storage has one.
+   */
+  canonicalLabels?: (labels: Labels) => Labels | undefined;
+}
+
+/** A storage that can hand out its own label array for a series it holds. */
+export interface CanonicalLabelsSource {
+  canonicalLabels(labels: Labels): Labels | undefined;
 }
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
@@ -70,14 +81,26 @@ export interface WriteResult {
 }
 
 /**
+ * Remembers the final (validated, sorted) label set of series sent before, keyed by their wire bytes, so a
+ * series sent again is neither decoded nor re-validated (see SeriesLabelCache). What it stores is the
+ * storage's own label array when `canonical` can supply it: one Map entry per series, not a second label set.
+ */
+export class ReceiverLabelCache {
+  readonly decoded = new SeriesLabelCache();
+  constructor(private readonly canonical?: (labels: Labels) => Labels | undefined) {}
+
+  /** After a successful commit: stores the labels of series that were decoded and validated this time. */
+  remember(entries: readonly { hash: number; labels: Labels }[]): void {
+    for (const { hash, labels } of entries) this.decoded.put(hash, this.canonical?.(labels) ?? labels);
+  }
+}
+
+/**
  * Appends decoded series through one appender and commits. Refused samples are counted, not fatal.
  * Throws only when the storage fails (append throwing something other than AppendError, or commit).
+ * With a cache (the one the series were decoded with), validated label sets are remembered after the commit.
  */
-export async function appendWriteRequest(
-  storage: Storage,
-  series: readonly WriteSeries[],
-  checked?: WeakMap<readonly Label[], Label[]>,
-): Promise<WriteResult> {
+export async function appendWriteRequest(storage: Storage, series: readonly WriteSeries[], cache?: ReceiverLabelCache): Promise<WriteResult> {
   const app = storage.appender();
   const rejected = new Map<RejectReason, number>();
   let appended = 0;
@@ -87,11 +110,13 @@ export async function appendWriteRequest(
     rejected.set(reason, (rejected.get(reason) ?? 0) + n);
     firstError ??= msg;
   };
+  let learned: { hash: number; labels: Labels }[] | undefined;
   try {
     for (const ts of series) {
       if (ts.histogramCount) reject('native_histogram', ts.histogramCount, REASON_TEXT.native_histogram);
-      let labels = checked?.get(ts.labels);
-      if (labels === undefined) {
+      let labels: Labels;
+      if (ts.cachedLabels) labels = ts.labels;
+      else {
         // Prometheus drops labels with empty values before anything else.
         let raw: Label[] = ts.labels;
         if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
@@ -101,7 +126,8 @@ export async function appendWriteRequest(
           continue;
         }
         labels = res;
-        checked?.set(ts.labels, labels);
+        // Only a label set that is its own wire form can be found again by the cache (see SeriesLabelCache).
+        if (cache && ts.labelsHash !== undefined && res === ts.labels) (learned ??= []).push({ hash: ts.labelsHash, labels });
       }
       for (const s of ts.samples) {
         try {
@@ -118,6 +144,7 @@ export async function appendWriteRequest(
     throw err;
   }
   await app.commit();
+  if (learned) cache!.remember(learned);
   return { appended, rejected, firstError };
 }
 
@@ -177,10 +204,8 @@ function rejectionMessage(res: WriteResult): string {
 export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteReceiverDeps): void {
   const maxDecompressed = deps.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const log = deps.logger.child({ component: 'remote-write-receiver' });
-  // Series re-sent every interval decode to the same shared label array, whose checked (filtered, sorted)
-  // form is remembered for as long as the array lives in the cache.
-  const labelCache = new SeriesLabelCache();
-  const checked = new WeakMap<readonly Label[], Label[]>();
+  const storageCanonical = (deps.storage as Partial<CanonicalLabelsSource>).canonicalLabels;
+  const labelCache = new ReceiverLabelCache(deps.canonicalLabels ?? storageCanonical?.bind(deps.storage));
 
   const fail = (reply: FastifyReply, code: number, msg: string): FastifyReply => {
     failedRequests.inc({ code: String(code) });
@@ -201,7 +226,7 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWrit
     }
     let series: WriteSeries[];
     try {
-      series = decodeWriteRequest(snappyUncompress(body), labelCache).series;
+      series = decodeWriteRequest(snappyUncompress(body), labelCache.decoded).series;
     } catch (err) {
       if (err instanceof SnappyDecodeError) return fail(reply, 400, `snappy: corrupt input (${err.message})`);
       if (err instanceof ProtobufDecodeError) return fail(reply, 400, `protobuf: ${err.message}`);
@@ -213,7 +238,7 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWrit
 
     let res: WriteResult;
     try {
-      res = await appendWriteRequest(deps.storage, series, checked);
+      res = await appendWriteRequest(deps.storage, series, labelCache);
     } catch (err) {
       log.error({ err }, 'remote write: storage append/commit failed');
       return fail(reply, 500, `storage error: ${err instanceof Error ? err.message : String(err)}`);

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { HeadStats, Querier, Storage } from '../storage/interface.js';
 import { SegmentLog, syncDir } from '../../lib/wal/segment-log.js';
 import { ByteWriter } from '../../lib/encoding/bytes.js';
-import { Head, type HeadAppender } from './head.js';
+import { Head, hashLabels, type HeadAppender } from './head.js';
 import { HeadSource, MergeQuerier, type QuerySource } from './querier.js';
 import { computeHeadStats } from './stats.js';
 import { checkpointDir, listCheckpoints, loadCheckpointAndReplay } from './wal-replay.js';
@@ -94,6 +94,15 @@ export class TSDB implements Storage {
 
   querier(): Querier {
     return new MergeQuerier(() => this.sources());
+  }
+
+  /**
+   * The head's own label array for this label set, if the head holds the series: callers that keep label
+   * sets around (the remote_write receiver's cache) can reference it instead of holding a copy.
+   */
+  canonicalLabels(labels: Labels): Labels | undefined {
+    const s = this.head.lookup(labels, hashLabels(labels));
+    return s === undefined || s.deleted ? undefined : s.labels;
   }
 
   private sources(): QuerySource[] {
