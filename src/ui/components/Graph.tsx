@@ -3,12 +3,12 @@
  * The legend is uPlot's own live legend (values follow the cursor; click a row to hide/show a series);
  * a small tooltip shows the series nearest the cursor.
  */
-import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatValue } from '../lib/format.js';
 import { colorFor, type AlignedSeries } from '../lib/series.js';
 import { cssVar } from '../lib/theme.js';
+import { useUplot } from './use-uplot.js';
 
 export interface GraphProps {
   data: AlignedSeries;
@@ -133,32 +133,7 @@ function buildOptions(data: AlignedSeries, width: number, height: number): Optio
 }
 
 export function Graph({ data, height = 360 }: GraphProps) {
-  const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    let plot: uPlot | null = null;
-    const build = () => {
-      plot?.destroy();
-      const aligned: AlignedData = [data.times, ...data.columns];
-      plot = new uPlot(buildOptions(data, Math.max(200, el.clientWidth), height), aligned, el);
-    };
-    build();
-    const ro = new ResizeObserver(() => {
-      if (plot && Math.abs(plot.width - el.clientWidth) > 1) plot.setSize({ width: Math.max(200, el.clientWidth), height });
-    });
-    ro.observe(el);
-    // Axis colours are drawn onto the canvas, so a theme change needs a rebuild.
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    media.addEventListener('change', build);
-    window.addEventListener('sextant-theme', build);
-    return () => {
-      ro.disconnect();
-      media.removeEventListener('change', build);
-      window.removeEventListener('sextant-theme', build);
-      plot?.destroy();
-    };
-  }, [data, height]);
+  const host = useUplot((el, width) => new uPlot(buildOptions(data, width, height), [data.times, ...data.columns] as AlignedData, el), height, [data]);
   return <div className="graph" ref={host} data-testid="graph" />;
 }
 

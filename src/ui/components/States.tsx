@@ -53,3 +53,44 @@ export function LoadStatus({ value, loading, errorTitle }: { value: { state: 'lo
   }
   return null;
 }
+
+/** The line of facts above a result (count, time taken, limits) and any warnings the server sent with it. */
+export function ResultStats({ items, warnings = [], testId }: { items: ReactNode[]; warnings?: readonly string[]; testId: string }) {
+  return (
+    <>
+      <div className="stats" data-testid={testId}>
+        {items.map((s, i) => (s === null || s === false ? null : <span key={i}>{s}</span>))}
+      </div>
+      {warnings.map((w) => (
+        <div key={w} className="warning-banner">
+          <Icon name="warning" /> {w}
+        </div>
+      ))}
+    </>
+  );
+}
+
+/**
+ * Names the document under docs/ that explains more. Plain text, not a link: the server does not serve the
+ * docs and the project has no public docs address yet; with one, this is the one place to make it a link.
+ */
+export function DocsHint({ doc, what }: { doc: string; what: string }) {
+  return (
+    <p className="docs-hint">
+      {what[0]!.toUpperCase() + what.slice(1)}: <code>docs/{doc}</code> in the Sextant repository.
+    </p>
+  );
+}
+
+/** Example queries under an empty state; picking one runs it. */
+export function Examples({ queries, onPick }: { queries: readonly string[]; onPick(query: string): void }) {
+  return (
+    <div className="examples">
+      {queries.map((q) => (
+        <button key={q} type="button" className="chip chip-button mono" onClick={() => onPick(q)}>
+          {q}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -3,14 +3,16 @@
  * zoom) and the lines, newest first; metric queries show a graph. Live tail streams new lines over the Loki
  * tail WebSocket. The query, range and end time live in the URL, so a copied link reproduces the view.
  */
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { formatDuration, parseDuration } from '../lib/format.js';
-import { RANGE_PRESETS } from '../lib/query-state.js';
-import { navigate, useLocation } from '../lib/router.js';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { formatDuration } from '../lib/format.js';
+import { LINE_LIMITS, logsCodec, queryWindow, rangeMillis, type LogsState } from '../lib/query-state.js';
+import { useQueryPage, useQueryResult, type QueryResult } from '../lib/use-query-page.js';
 import { alignMatrix, type AlignedSeries } from '../lib/series.js';
 import { Icon } from '../components/Icon.js';
-import { EmptyState, ErrorState, Spinner } from '../components/States.js';
-import { bucketSeconds, isMetricQuery, LokiError, lokiQueryRange, volumeQuery, type LokiQueryData, type LokiStream } from '../components/logs/loki-api.js';
+import { DocsHint, EmptyState, Examples, ErrorState, ResultStats, Spinner } from '../components/States.js';
+import { QueryBar, ResultCard, RunHint } from '../components/QueryBar.js';
+import { EndPicker, RangePicker } from '../components/TimeRangeControls.js';
+import { bucketSeconds, isMetricQuery, lokiLabels, lokiQueryRange, volumeQuery, type LokiStream } from '../components/logs/loki-api.js';
 import type { LogRow } from '../components/logs/LogList.js';
 import type { VolumeSeries } from '../components/logs/VolumeHistogram.js';
 import { levelColor } from '../components/logs/level-color.js';
@@ -22,45 +24,11 @@ const VolumeHistogram = lazy(() => import('../components/logs/VolumeHistogram.js
 const LogList = lazy(() => import('../components/logs/LogList.js'));
 const Graph = lazy(() => import('../components/Graph.js'));
 
-const LINE_LIMITS = [100, 1000, 5000] as const;
 const MAX_LIVE_ROWS = 2000;
 
-interface LogsState {
-  query: string;
-  range: string;
-  endMs: number | null;
-  limit: number;
-}
+type Answer = { kind: 'logs'; rows: LogRow[]; limitHit: boolean } | { kind: 'metric'; series: AlignedSeries; count: number };
 
-function parseState(search: string): LogsState {
-  const p = new URLSearchParams(search);
-  const range = p.get('range') ?? '1h';
-  const end = Number(p.get('end'));
-  const limit = Number(p.get('limit'));
-  return {
-    query: p.get('query') ?? '',
-    range: parseDuration(range) === null ? '1h' : range,
-    endMs: Number.isFinite(end) && end > 0 ? end : null,
-    limit: LINE_LIMITS.includes(limit as (typeof LINE_LIMITS)[number]) ? limit : 1000,
-  };
-}
-
-function serialize(s: LogsState): string {
-  const p = new URLSearchParams();
-  p.set('query', s.query);
-  p.set('range', s.range);
-  if (s.endMs !== null) p.set('end', String(s.endMs));
-  if (s.limit !== 1000) p.set('limit', String(s.limit));
-  return p.toString();
-}
-
-type Result =
-  | { kind: 'idle' }
-  | { kind: 'error'; message: string }
-  | { kind: 'logs'; rows: LogRow[]; tookMs: number; limitHit: boolean }
-  | { kind: 'metric'; series: AlignedSeries; count: number; tookMs: number };
-
-type Volume = { times: number[]; series: VolumeSeries[] } | { error: string } | null;
+type VolumeData = { times: number[]; series: VolumeSeries[] };
 
 const EXAMPLES = ['{job=~".+"}', '{job=~".+"} |= "error"', 'sum by (job) (count_over_time({job=~".+"}[1m]))'];
 
@@ -78,101 +46,58 @@ function toRows(streams: LokiStream[]): LogRow[] {
   return rows;
 }
 
+function runQuery(state: LogsState, signal: AbortSignal): Promise<Answer> | null {
+  if (state.query === '') return null;
+  const rangeMs = rangeMillis(state.range);
+  if (isMetricQuery(state.query)) {
+    const stepSec = bucketSeconds(rangeMs, 250);
+    const { start, end } = queryWindow(state, stepSec, Date.now());
+    return lokiQueryRange({ query: state.query, start: String(start), end: String(end), step: String(stepSec) }, signal).then((data) => {
+      const series = data.resultType === 'matrix' ? data.result : [];
+      return { kind: 'metric', series: alignMatrix(series, start, end, stepSec), count: series.length };
+    });
+  }
+  const endMs = state.endMs ?? Date.now();
+  return lokiQueryRange({ query: state.query, start: `${endMs - rangeMs}000000`, end: `${endMs}000000`, limit: String(state.limit), direction: 'backward' }, signal).then((data) => {
+    const rows = data.resultType === 'streams' ? toRows(data.result) : [];
+    return { kind: 'logs', rows, limitHit: rows.length >= state.limit };
+  });
+}
+
+const LEVEL_ORDER = ['critical', 'fatal', 'error', 'warn', 'warning', 'info', 'debug', 'trace'];
+
+/** Lines per level over the range, for the histogram above a log query's lines; null for metric queries. */
+function runVolume(state: LogsState, signal: AbortSignal): Promise<VolumeData> | null {
+  if (state.query === '' || isMetricQuery(state.query)) return null;
+  const stepSec = bucketSeconds(rangeMillis(state.range));
+  const { start, end } = queryWindow(state, stepSec, Date.now(), 'ceil');
+  return lokiQueryRange({ query: volumeQuery(state.query, stepSec), start: String(start), end: String(end), step: String(stepSec) }, signal).then((data) => {
+    const series = data.resultType === 'matrix' ? data.result : [];
+    const aligned = alignMatrix(series, start, end, stepSec);
+    const rank = (l: string) => {
+      const i = LEVEL_ORDER.indexOf(l.toLowerCase());
+      return i < 0 ? LEVEL_ORDER.length : i;
+    };
+    // INFO, info and Information are one level.
+    const merged = new Map<string, (number | null)[]>();
+    series.forEach((s, i) => {
+      const level = normaliseLevel(s.metric.level) ?? (s.metric.level ? s.metric.level.toLowerCase() : 'logs');
+      const col = aligned.columns[i];
+      const prev = merged.get(level);
+      merged.set(level, prev ? prev.map((v, j) => (v === null && col[j] === null ? null : (v ?? 0) + (col[j] ?? 0))) : col);
+    });
+    return { times: aligned.times, series: [...merged].map(([level, counts]) => ({ level, counts })).sort((a, b) => rank(a.level) - rank(b.level)) };
+  });
+}
+
 export function LogsPage() {
-  const { search } = useLocation();
-  const state = useMemo(() => parseState(search), [search]);
-  const [draft, setDraft] = useState(state.query);
-  const [result, setResult] = useState<Result>({ kind: 'idle' });
-  const [volume, setVolume] = useState<Volume>(null);
-  const [loading, setLoading] = useState(false);
-  const [runCount, setRunCount] = useState(0);
+  const { state, draft, setDraft, run, apply, result, loading, runKey } = useQueryPage('/logs', logsCodec, runQuery);
+  // The volume runs alongside the lines; its failure does not hide them.
+  const { result: volume } = useQueryResult(runKey, (signal) => runVolume(state, signal));
   const [live, setLive] = useState(false);
   const [liveRows, setLiveRows] = useState<LogRow[]>([]);
   const [liveError, setLiveError] = useState<string | null>(null);
-
-  useEffect(() => setDraft(state.query), [state.query]);
-
-  const update = useCallback((patch: Partial<LogsState>, replace = false) => navigate(`/logs?${serialize({ ...state, ...patch })}`, replace), [state]);
-
-  const run = useCallback(() => {
-    update({ query: draft.trim() });
-    setRunCount((n) => n + 1);
-  }, [draft, update]);
-
-  const rangeMs = parseDuration(state.range) ?? 3600_000;
   const metric = state.query !== '' && isMetricQuery(state.query);
-
-  useEffect(() => {
-    if (state.query === '') {
-      setResult({ kind: 'idle' });
-      setVolume(null);
-      setLoading(false);
-      return;
-    }
-    const ctl = new AbortController();
-    setLoading(true);
-    const endMs = state.endMs ?? Date.now();
-    const startMs = endMs - rangeMs;
-    const started = performance.now();
-    const fail = (err: unknown) => {
-      if (ctl.signal.aborted) return;
-      setResult({ kind: 'error', message: err instanceof LokiError || err instanceof Error ? err.message : String(err) });
-      setLoading(false);
-    };
-    const range = { start: `${startMs}000000`, end: `${endMs}000000` };
-    if (metric) {
-      setVolume(null);
-      const stepSec = bucketSeconds(rangeMs, 250);
-      const alignedEnd = Math.floor(endMs / 1000 / stepSec) * stepSec;
-      const alignedStart = alignedEnd - Math.floor(rangeMs / 1000 / stepSec) * stepSec;
-      lokiQueryRange({ query: state.query, start: String(alignedStart), end: String(alignedEnd), step: String(stepSec) }, ctl.signal)
-        .then((data: LokiQueryData) => {
-          if (ctl.signal.aborted) return;
-          const series = data.resultType === 'matrix' ? data.result : [];
-          setResult({ kind: 'metric', series: alignMatrix(series, alignedStart, alignedEnd, stepSec), count: series.length, tookMs: performance.now() - started });
-          setLoading(false);
-        })
-        .catch(fail);
-    } else {
-      lokiQueryRange({ query: state.query, ...range, limit: String(state.limit), direction: 'backward' }, ctl.signal)
-        .then((data) => {
-          if (ctl.signal.aborted) return;
-          const rows = data.resultType === 'streams' ? toRows(data.result) : [];
-          setResult({ kind: 'logs', rows, tookMs: performance.now() - started, limitHit: rows.length >= state.limit });
-          setLoading(false);
-        })
-        .catch(fail);
-      // The volume runs alongside; its failure does not hide the lines.
-      const stepSec = bucketSeconds(rangeMs);
-      const vEnd = Math.ceil(endMs / 1000 / stepSec) * stepSec;
-      const vStart = vEnd - Math.ceil(rangeMs / 1000 / stepSec) * stepSec;
-      lokiQueryRange({ query: volumeQuery(state.query, stepSec), start: String(vStart), end: String(vEnd), step: String(stepSec) }, ctl.signal)
-        .then((data) => {
-          if (ctl.signal.aborted) return;
-          const series = data.resultType === 'matrix' ? data.result : [];
-          const aligned = alignMatrix(series, vStart, vEnd, stepSec);
-          const order = ['critical', 'fatal', 'error', 'warn', 'warning', 'info', 'debug', 'trace'];
-          const rank = (l: string) => {
-            const i = order.indexOf(l.toLowerCase());
-            return i < 0 ? order.length : i;
-          };
-          // INFO, info and Information are one level.
-          const merged = new Map<string, (number | null)[]>();
-          series.forEach((s, i) => {
-            const level = normaliseLevel(s.metric.level) ?? (s.metric.level ? s.metric.level.toLowerCase() : 'logs');
-            const col = aligned.columns[i];
-            const prev = merged.get(level);
-            merged.set(level, prev ? prev.map((v, j) => (v === null && col[j] === null ? null : (v ?? 0) + (col[j] ?? 0))) : col);
-          });
-          const vs = [...merged].map(([level, counts]) => ({ level, counts })).sort((a, b) => rank(a.level) - rank(b.level));
-          setVolume({ times: aligned.times, series: vs });
-        })
-        .catch((err: unknown) => {
-          if (!ctl.signal.aborted) setVolume({ error: err instanceof Error ? err.message : String(err) });
-        });
-    }
-    return () => ctl.abort();
-  }, [state.query, state.range, state.endMs, state.limit, rangeMs, metric, runCount]);
 
   // Live tail: a WebSocket while the toggle is on; new lines go on top.
   useEffect(() => {
@@ -194,12 +119,12 @@ export function LogsPage() {
     return () => ws.close();
   }, [live, state.query, metric]);
 
-  const zoom = useCallback((fromMs: number, toMs: number) => {
-    if (toMs - fromMs < 1000) return;
-    update({ range: formatDuration(toMs - fromMs), endMs: toMs });
-  }, [update]);
-
-  const rows = live ? liveRows : result.kind === 'logs' ? result.rows : [];
+  const zoom = useCallback(
+    (fromMs: number, toMs: number) => {
+      if (toMs - fromMs >= 1000) run({ range: formatDuration(toMs - fromMs), endMs: toMs });
+    },
+    [run],
+  );
 
   return (
     <div className="page logs">
@@ -211,24 +136,16 @@ export function LogsPage() {
       </header>
 
       <section className="card query-card">
-        <div className="query-row">
-          <div className="editor-frame">
-            <Suspense fallback={<div className="promql-editor promql-editor-loading">{draft || '\u00a0'}</div>}>
-              <LogQLEditor value={draft} onChange={setDraft} onRun={run} autoFocus />
-            </Suspense>
-          </div>
-          <button type="button" className="btn btn-primary run-btn" onClick={run} title="Run query (Shift+Enter or Ctrl/⌘+Enter)">
-            <Icon name="play" />
-            Run
-          </button>
-        </div>
-        <div className="query-hint">
-          <kbd>Shift</kbd>+<kbd>Enter</kbd> or <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Enter</kbd> to run · a metric query such as <code>rate(&#123;job="api"&#125;[1m])</code> draws a graph
-        </div>
+        <QueryBar text={draft.query} onRun={() => run()}>
+          <LogQLEditor value={draft.query} onChange={(query) => setDraft({ query })} onRun={() => run()} autoFocus />
+        </QueryBar>
+        <RunHint>
+          a metric query such as <code>rate(&#123;job="api"&#125;[1m])</code> draws a graph
+        </RunHint>
       </section>
 
       <div className="toolbar">
-        <div className="logs-toolbar-row">
+        <div className="toolbar-group">
           {!metric && (
             <button
               type="button"
@@ -246,7 +163,7 @@ export function LogsPage() {
           {!metric && !live && (
             <label className="field">
               <span>Lines</span>
-              <select value={state.limit} onChange={(e) => update({ limit: Number(e.target.value) }, true)} aria-label="Line limit">
+              <select value={state.limit} onChange={(e) => apply({ limit: Number(e.target.value) })} aria-label="Line limit">
                 {LINE_LIMITS.map((l) => (
                   <option key={l} value={l}>
                     {l}
@@ -257,165 +174,138 @@ export function LogsPage() {
           )}
         </div>
         <div className="toolbar-controls">
-          <div className="segmented" role="group" aria-label="Time range">
-            {RANGE_PRESETS.map((r) => (
-              <button key={r} type="button" className={state.range === r ? 'active' : ''} aria-pressed={state.range === r} onClick={() => update({ range: r, query: draft.trim() }, true)}>
-                {r}
-              </button>
-            ))}
-            {!RANGE_PRESETS.includes(state.range) && (
-              <button type="button" className="active" aria-pressed="true">
-                {formatDuration(rangeMs)}
-              </button>
-            )}
-          </div>
-          <div className="field end-field">
-            <span>End</span>
-            {state.endMs === null ? (
-              <button type="button" className="btn btn-small" onClick={() => update({ endMs: Math.floor(Date.now() / 1000) * 1000 }, true)} title="The range ends now. Click to pin a fixed end time.">
-                <Icon name="clock" size={14} />
-                now
-              </button>
-            ) : (
-              <>
-                <input
-                  type="datetime-local"
-                  step={1}
-                  value={toLocalInput(state.endMs)}
-                  aria-label="End time"
-                  data-testid="logs-end"
-                  onChange={(e) => e.target.value && update({ endMs: new Date(e.target.value).getTime() }, true)}
-                />
-                <button type="button" className="btn btn-small" onClick={() => update({ endMs: null }, true)} title="End the range at the current time again">
-                  Back to now
-                </button>
-              </>
-            )}
-          </div>
+          <RangePicker range={state.range} onChange={(range) => apply({ range })} />
+          <EndPicker endMs={state.endMs} onChange={(endMs) => apply({ endMs })} testId="logs-end" />
         </div>
       </div>
 
-      <section className={`card result-card${loading ? ' is-loading' : ''}`} aria-live="polite" aria-busy={loading}>
-        {loading && <div className="progress-bar" />}
-        {loading && (result.kind === 'idle' || result.kind === 'error') ? (
-          <div className="loading-state">
-            <Spinner /> Running query…
-          </div>
-        ) : live ? (
+      <ResultCard loading={loading} blank={result.kind !== 'ok'}>
+        {live ? (
           <>
-            <div className="stats" data-testid="logs-stats">
-              <span>live · {liveRows.length} lines</span>
-            </div>
+            <ResultStats testId="logs-stats" items={[`live · ${liveRows.length} lines`]} />
             {liveError && <ErrorState title="Live tail error" message={liveError} />}
             {liveRows.length === 0 && !liveError ? (
               <EmptyState title="Waiting for new lines" icon="logs">
-                <p>Lines matching <code>{state.query}</code> appear here as they arrive.</p>
+                <p>
+                  Lines matching <code>{state.query}</code> appear here as they arrive.
+                </p>
               </EmptyState>
             ) : (
               <Suspense fallback={<Spinner />}>
-                <LogList rows={rows} />
+                <LogList rows={liveRows} />
               </Suspense>
             )}
           </>
         ) : (
-          <ResultView
-            result={result}
-            volume={volume}
-            query={state.query}
-            onZoom={zoom}
-            onExample={(q) => {
-              setDraft(q);
-              update({ query: q });
-            }}
-          />
+          <ResultView result={result} volume={volume} query={state.query} onZoom={zoom} onExample={(query) => run({ query })} />
         )}
-      </section>
+      </ResultCard>
     </div>
   );
 }
 
-/** datetime-local works in local time without a zone, as the Explore page's end picker. */
-function toLocalInput(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-function ResultView({ result, volume, query, onZoom, onExample }: { result: Result; volume: Volume; query: string; onZoom(a: number, b: number): void; onExample(q: string): void }) {
-  switch (result.kind) {
-    case 'idle':
-      return (
+function ResultView({ result, volume, query, onZoom, onExample }: { result: QueryResult<Answer>; volume: QueryResult<VolumeData>; query: string; onZoom(a: number, b: number): void; onExample(q: string): void }) {
+  if (result.kind === 'idle') {
+    return (
+      <IfNoLogs>
         <EmptyState title="Search your logs" icon="logs">
           <p>
-            Write a LogQL query — a stream selector such as <code>{'{job="api"}'}</code>, optionally followed by filters like <code>|= "error"</code> — and press <kbd>Shift</kbd>+<kbd>Enter</kbd>. Try:
+            Write a LogQL query — a stream selector such as <code>{'{job="api"}'}</code>, optionally followed by filters like <code>|= "error"</code> — and press <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Enter</kbd>. Try:
           </p>
-          <div className="examples">
-            {EXAMPLES.map((q) => (
-              <button key={q} type="button" className="chip chip-button mono" onClick={() => onExample(q)}>
-                {q}
-              </button>
-            ))}
-          </div>
+          <Examples queries={EXAMPLES} onPick={onExample} />
         </EmptyState>
-      );
-    case 'error':
-      return <ErrorState title="Query error" message={result.message} detail="LogQL" />;
-    case 'metric':
-      return (
-        <>
-          <div className="stats" data-testid="logs-stats">
-            <span>{result.count} series</span>
-            <span>{Math.round(result.tookMs)} ms</span>
-          </div>
-          {result.count === 0 ? (
+      </IfNoLogs>
+    );
+  }
+  if (result.kind === 'error') return <ErrorState title="Query error" message={result.message} detail="LogQL" />;
+  const answer = result.data;
+  const took = `${Math.round(result.tookMs)} ms`;
+  if (answer.kind === 'metric') {
+    return (
+      <>
+        <ResultStats testId="logs-stats" items={[`${answer.count} series`, took]} />
+        {answer.count === 0 ? (
+          <IfNoLogs>
             <EmptyState title="No data" icon="search">
               <p>
                 <code>{query}</code> returned no series in this range — widen the range or loosen the selector.
               </p>
             </EmptyState>
-          ) : (
-            <Suspense fallback={<div className="graph-placeholder"><Spinner /></div>}>
-              <Graph data={result.series} />
-            </Suspense>
-          )}
-        </>
-      );
-    case 'logs':
-      return (
-        <>
-          {volume && 'series' in volume && volume.series.length > 0 && (
-            <>
-              <div className="log-volume-legend" aria-label="Levels">
-                {volume.series.map((s) => (
-                  <span key={s.level}>
-                    <span className="swatch" style={{ background: levelColor(s.level) }} />
-                    {s.level}
-                  </span>
-                ))}
-              </div>
-              <Suspense fallback={<div className="log-volume" />}>
-                <VolumeHistogram times={volume.times} series={volume.series} onZoom={onZoom} />
-              </Suspense>
-            </>
-          )}
-          {volume && 'error' in volume && <div className="warning-banner"><Icon name="warning" /> Log volume unavailable: {volume.error}</div>}
-          <div className="stats" data-testid="logs-stats">
-            <span>{result.rows.length} lines</span>
-            <span>{Math.round(result.tookMs)} ms</span>
-            {result.limitHit && <span>limit reached — narrow the query or raise the line limit to see more</span>}
-          </div>
-          {result.rows.length === 0 ? (
-            <EmptyState title="No lines" icon="search">
-              <p>
-                Nothing matches <code>{query}</code> in this range. Widen the time range, check the stream selector's labels, or remove a filter.
-              </p>
-            </EmptyState>
-          ) : (
-            <Suspense fallback={<Spinner />}>
-              <LogList rows={result.rows} />
-            </Suspense>
-          )}
-        </>
-      );
+          </IfNoLogs>
+        ) : (
+          <Suspense fallback={<div className="graph-placeholder"><Spinner /></div>}>
+            <Graph data={answer.series} />
+          </Suspense>
+        )}
+      </>
+    );
   }
+  return (
+    <>
+      {volume.kind === 'ok' && volume.data.series.length > 0 && (
+        <div className="log-volume-panel">
+          <div className="log-volume-legend" aria-label="Levels">
+            {volume.data.series.map((s) => (
+              <span key={s.level}>
+                <span className="swatch" style={{ background: levelColor(s.level) }} />
+                {s.level}
+              </span>
+            ))}
+          </div>
+          <Suspense fallback={<div className="log-volume" />}>
+            <VolumeHistogram times={volume.data.times} series={volume.data.series} onZoom={onZoom} />
+          </Suspense>
+        </div>
+      )}
+      {volume.kind === 'error' && (
+        <div className="warning-banner">
+          <Icon name="warning" /> Log volume unavailable: {volume.message}
+        </div>
+      )}
+      <ResultStats testId="logs-stats" items={[`${answer.rows.length} lines`, took, answer.limitHit && 'limit reached — narrow the query or raise the line limit to see more']} />
+      {answer.rows.length === 0 ? (
+        <IfNoLogs>
+          <EmptyState title="No lines" icon="search">
+            <p>
+              Nothing matches <code>{query}</code> in this range. Widen the time range, check the stream selector's labels, or remove a filter.
+            </p>
+          </EmptyState>
+        </IfNoLogs>
+      ) : (
+        <Suspense fallback={<Spinner />}>
+          <LogList rows={answer.rows} />
+        </Suspense>
+      )}
+    </>
+  );
+}
+
+/** How far back "are there any logs at all?" looks. */
+const ANY_LOGS_WINDOW_MS = 30 * 86400_000;
+
+/**
+ * Shows `children` unless no log line has arrived at all, in which case searching cannot help: it says how
+ * to send some instead. While that is being checked, `children` shows.
+ */
+function IfNoLogs({ children }: { children: ReactNode }) {
+  const [empty, setEmpty] = useState(false);
+  useEffect(() => {
+    const ctl = new AbortController();
+    lokiLabels(Date.now() - ANY_LOGS_WINDOW_MS, ctl.signal)
+      .then((names) => setEmpty(names.length === 0))
+      .catch(() => undefined); // the query's own error, if any, says more
+    return () => ctl.abort();
+  }, []);
+  if (!empty) return <>{children}</>;
+  const origin = window.location.origin;
+  return (
+    <EmptyState title="No logs yet" icon="logs">
+      <p>
+        Nothing has been sent to this server. Point Promtail, Grafana Alloy or any Loki client at <code data-testid="loki-push-url">{origin}/loki/api/v1/push</code>; OpenTelemetry
+        SDKs and collectors at <code>{origin}/v1/logs</code>; Fluent Bit, Vector or Logstash (Elasticsearch output) at <code>{origin}/_bulk</code>. Or run{' '}
+        <code>sextant agent</code> on a node to ship its log files.
+      </p>
+      <DocsHint doc="logs.md" what="formats, label mapping and the agent" />
+    </EmptyState>
+  );
 }

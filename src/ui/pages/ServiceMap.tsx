@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { apiPost, type VectorSample } from '../lib/api.js';
 import { Link } from '../lib/router.js';
+import { useEscape } from '../lib/use-escape.js';
 import { parseDuration } from '../lib/format.js';
 import { EmptyState, ErrorState, Spinner } from '../components/States.js';
 import { formatMicros, serviceColor } from '../components/traces/trace-model.js';
@@ -93,7 +94,7 @@ export function ServiceMapPage() {
             <EmptyState title="No service graph yet" icon="traces">
               <p>
                 Edges appear once a traced client span and the server span it calls reach Sextant — instrument at least two services that call each other and send their spans to{' '}
-                <code>/v1/traces</code>.
+                <code>{window.location.origin}/v1/traces</code>.
               </p>
             </EmptyState>
           ) : (
@@ -209,6 +210,7 @@ type Exemplars = { kind: 'loading' } | { kind: 'error'; message: string } | { ki
 /** A service's slowest recent requests: the exemplars of its span-metrics latency histogram, each a trace. */
 function ServicePanel({ service, window, onClose }: { service: string; window: string; onClose(): void }) {
   const [ex, setEx] = useState<Exemplars>({ kind: 'loading' });
+  useEscape(onClose);
   useEffect(() => {
     const ctl = new AbortController();
     setEx({ kind: 'loading' });
@@ -242,7 +244,7 @@ function ServicePanel({ service, window, onClose }: { service: string; window: s
           <Link className="btn btn-small" href={`/traces?${new URLSearchParams({ service, range: '1h' })}`} data-testid="service-traces-link">
             Search its traces
           </Link>
-          <button type="button" className="btn btn-small" onClick={onClose}>
+          <button type="button" className="btn btn-small" onClick={onClose} title="Close (Esc)">
             Close
           </button>
         </div>

@@ -30,15 +30,26 @@ export type LokiQueryData =
   | { resultType: 'vector'; result: { metric: Record<string, string>; value: [number, string] }[] }
   | { resultType: 'scalar'; result: [number, string] };
 
-export async function lokiQueryRange(params: Record<string, string>, signal?: AbortSignal): Promise<LokiQueryData> {
+export function lokiQueryRange(params: Record<string, string>, signal?: AbortSignal): Promise<LokiQueryData> {
+  return lokiData<LokiQueryData>('/loki/api/v1/query_range', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
+    body: new URLSearchParams(params).toString(),
+    signal,
+  });
+}
+
+/** Label names of the streams stored since `sinceMs`: none means no logs have arrived. */
+export function lokiLabels(sinceMs: number, signal?: AbortSignal): Promise<string[]> {
+  const params = new URLSearchParams({ start: `${sinceMs}000000`, end: `${Date.now()}000000` });
+  return lokiData<string[] | undefined>(`/loki/api/v1/labels?${params}`, { signal }).then((d) => d ?? []);
+}
+
+/** The `data` of a Loki API answer; a failure carries the server's own message. */
+async function lokiData<T>(url: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch('/loki/api/v1/query_range', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
-      body: new URLSearchParams(params).toString(),
-      signal,
-    });
+    res = await fetch(url, init);
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new LokiError('Cannot reach the Sextant server — is it running?', 0);
@@ -46,7 +57,7 @@ export async function lokiQueryRange(params: Record<string, string>, signal?: Ab
   const text = await res.text();
   if (!res.ok) throw new LokiError(text.trim() || `HTTP ${res.status}`, res.status);
   try {
-    return (JSON.parse(text) as { data: LokiQueryData }).data;
+    return (JSON.parse(text) as { data: T }).data;
   } catch {
     throw new LokiError(`Unexpected response from server (HTTP ${res.status})`, res.status);
   }

@@ -2,10 +2,11 @@
  * Trace durations over time as a uPlot scatter: one point per search result (errors in the danger colour);
  * clicking a point opens that trace.
  */
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import uPlot, { type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { cssVar } from '../../lib/theme.js';
+import { useUplot } from '../use-uplot.js';
 
 export interface ScatterPoint {
   traceId: string;
@@ -16,13 +17,11 @@ export interface ScatterPoint {
 }
 
 export function DurationScatter({ points, onOpen, height = 180 }: { points: ScatterPoint[]; onOpen(traceId: string): void; height?: number }) {
-  const host = useRef<HTMLDivElement>(null);
   const latest = useRef(onOpen);
   latest.current = onOpen;
 
-  useEffect(() => {
-    const el = host.current;
-    if (!el || points.length === 0) return;
+  const host = useUplot((el, width) => {
+    if (points.length === 0) return null;
     const sorted = [...points].sort((a, b) => a.t - b.t);
     const xs = sorted.map((p) => p.t);
     const ok = sorted.map((p) => (p.error ? null : p.durationMs));
@@ -35,7 +34,7 @@ export function DurationScatter({ points, onOpen, height = 180 }: { points: Scat
     });
     const axis = { stroke: cssVar('--text-muted'), grid: { stroke: cssVar('--grid') }, ticks: { stroke: cssVar('--grid') } };
     const opts: Options = {
-      width: el.clientWidth || 600,
+      width,
       height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 10 } },
@@ -50,14 +49,8 @@ export function DurationScatter({ points, onOpen, height = 180 }: { points: Scat
     };
     u.over.addEventListener('click', onClick);
     u.over.style.cursor = 'pointer';
-    const ro = new ResizeObserver(() => u.setSize({ width: el.clientWidth || 600, height }));
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      u.over.removeEventListener('click', onClick);
-      u.destroy();
-    };
-  }, [points, height]);
+    return u;
+  }, height, [points]);
 
   return <div className="trace-scatter" ref={host} data-testid="trace-scatter" aria-label="Trace duration over time; click a point to open the trace" />;
 }

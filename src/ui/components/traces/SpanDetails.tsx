@@ -1,5 +1,6 @@
 /** The selected span: timing, status, attributes, events, links and resource, each as a key/value table. */
 import { Link } from '../../lib/router.js';
+import { useEscape } from '../../lib/use-escape.js';
 import { formatMicros, serviceColor, type Attr, type UiSpan } from './trace-model.js';
 
 function AttrTable({ title, attrs, testId }: { title: string; attrs: Attr[]; testId?: string }) {
@@ -22,6 +23,7 @@ function AttrTable({ title, attrs, testId }: { title: string; attrs: Attr[]; tes
 }
 
 export function SpanDetails({ span, traceId, onClose }: { span: UiSpan; traceId: string; onClose(): void }) {
+  useEscape(onClose);
   return (
     <aside className="card span-details" aria-label={`Span ${span.name}`} data-testid="span-details">
       <header className="span-details-header">
@@ -35,7 +37,7 @@ export function SpanDetails({ span, traceId, onClose }: { span: UiSpan; traceId:
             {span.error && <span className="badge badge-danger">error{span.statusMessage ? `: ${span.statusMessage}` : ''}</span>}
           </div>
         </div>
-        <button type="button" className="btn btn-small" onClick={onClose} aria-label="Close span details">
+        <button type="button" className="btn btn-small" onClick={onClose} aria-label="Close span details" title="Close (Esc)">
           Close
         </button>
       </header>
