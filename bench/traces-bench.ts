@@ -22,6 +22,9 @@ import { openTraceStore } from '../src/traces/store/index.js';
 import { writeBlock } from '../src/traces/store/block.js';
 import { traceProtoTypes } from '../src/traces/ingest/otlp.js';
 import type { Span } from '../src/traces/model.js';
+import type { TraceStore } from '../src/traces/store/interface.js';
+import { parseTraceQL } from '../src/traces/query/parse.js';
+import { searchTraceQL } from '../src/traces/query/search.js';
 import { makeTrace, rng, traceIdOf } from './traces-data.js';
 
 const { values } = parseArgs({
@@ -37,6 +40,13 @@ const { values } = parseArgs({
     bulk: { type: 'boolean', default: false },
     // Block format to write: 2 (compressed record groups, the default) or 1 (uncompressed JSON, "before").
     format: { type: 'string', default: '2' },
+    // Keep the store in this directory (reused by --reuse runs) instead of a temporary one deleted at the end.
+    dir: { type: 'string' },
+    // Measure the store already in --dir (loaded by an earlier run with the same --spans) without loading.
+    reuse: { type: 'boolean', default: false },
+    // Runs per query after one warm-up (the queries of the "query set" below), and a cap per run.
+    'query-runs': { type: 'string', default: '5' },
+    'query-timeout-s': { type: 'string', default: '60' },
   },
 });
 const INGEST_SECONDS = Number(values['ingest-seconds']);
@@ -45,6 +55,9 @@ const CONCURRENCY = Number(values.concurrency);
 const LOOKUPS = Number(values.lookups);
 const SEARCHES = Number(values.searches);
 const FORMAT = values.format === '1' ? 1 : 2;
+
+/** Fixed (not Date.now()) so a --reuse run knows the time layout of a store loaded earlier. */
+const BENCH_BASE_NS = BigInt(Date.UTC(2026, 10, 20)) * 1_000_000n;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -147,10 +160,12 @@ async function ingestPhase(): Promise<void> {
 }
 
 async function storePhase(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'traces-bench-store-'));
-  if (values.bulk) {
+  const keep = values.dir !== undefined;
+  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'traces-bench-store-')));
+  await (await import('node:fs/promises')).mkdir(dir, { recursive: true });
+  if (values.bulk && !values.reuse) {
     const r = rng(42);
-    const base = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+    const base = BENCH_BASE_NS;
     const traces = Math.ceil(SPANS / 10);
     const PER_BLOCK = 20_000; // traces = 200,000 spans, the store's own block size
     const t0 = performance.now();
@@ -165,13 +180,13 @@ async function storePhase(): Promise<void> {
   }
   let store = await openTraceStore({ dir, maintenanceIntervalMs: 0, blockFormat: FORMAT });
   const r = rng(42);
-  const base = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+  const base = BENCH_BASE_NS;
   const traces = Math.ceil(SPANS / 10);
   const BATCH_TRACES = 1000;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let lastLog = t0;
-  for (let t = 0; t < (values.bulk ? 0 : traces); t += BATCH_TRACES) {
+  for (let t = 0; t < (values.bulk || values.reuse ? 0 : traces); t += BATCH_TRACES) {
     const batch: Span[] = [];
     for (let k = t; k < Math.min(traces, t + BATCH_TRACES); k++) batch.push(...makeTrace(k, base, r));
     await store.append(batch);
@@ -184,7 +199,7 @@ async function storePhase(): Promise<void> {
   const loadSecs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const st = store.stats();
-  if (!values.bulk) {
+  if (!values.bulk && !values.reuse) {
     console.log(`load: process CPU ${fmt((cpu.user + cpu.system) / 1e6)} s (span generation included) = ${fmt((traces * 10) / ((cpu.user + cpu.system) / 1e6), 0)} spans per CPU-second`);
     console.log(`load: ${fmt(traces * 10)} spans in ${fmt(loadSecs)} s (${fmt((traces * 10) / loadSecs, 0)} spans/s direct append incl. block writes)`);
   }
@@ -223,6 +238,7 @@ async function storePhase(): Promise<void> {
   };
   await lookup('warm');
   await search('warm');
+  await querySet(store, traces);
   await store.close();
   const r0 = performance.now();
   store = await openTraceStore({ dir, maintenanceIntervalMs: 0 });
@@ -230,7 +246,58 @@ async function storePhase(): Promise<void> {
   await lookup('after reopen');
   await search('after reopen');
   await store.close();
-  await rm(dir, { recursive: true, force: true });
+  if (!keep) await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The query set of the search-completeness work (docs/benchmarks.md "Traces", 2026-11-21): one warm-up, then
+ * QUERY_RUNS runs, median; a run longer than QUERY_TIMEOUT_S is aborted (reported as "> cap") and the query
+ * is not repeated. Results count shows whether the query found what it should.
+ */
+async function querySet(store: TraceStore, traces: number): Promise<void> {
+  const runs = Number(values['query-runs']);
+  const capMs = Number(values['query-timeout-s']) * 1000;
+  const all = { start: 0n, end: 2n ** 62n };
+  const queries: [string, (signal: AbortSignal) => Promise<number>][] = [
+    ['store: service=svc-3 minDuration=500ms', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, limit: 20, signal })).length],
+    ['store: service=svc-3 minDuration=500ms && span.http.status_code >= 500', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, conditions: [{ field: 'span.http.status_code', op: '>=', value: 500 }], limit: 20, signal })).length],
+    ['store: span.http.status_code = 500 (attribute only)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.http.status_code', op: '=', value: 500 }], limit: 20, signal })).length],
+    ['store: resource.k8s.namespace.name = "shop"', async (signal) => (await store.search({ ...all, conditions: [{ field: 'resource.k8s.namespace.name', op: '=', value: 'shop' }], limit: 20, signal })).length],
+    ['store: Jaeger tags {"http.method":"POST"} (no span has it)', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', conditions: [{ field: '.http.method', op: '=', value: 'POST' }], limit: 20, signal })).length],
+    ['store: span.user.id = "u-4242" (rare value)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.user.id', op: '=', value: 'u-4242' }], limit: 20, signal })).length],
+    ['TraceQL { rootServiceName = "svc-3" }', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { ...all, limit: 20, signal })).length],
+    // Only the oldest tenth of the traces has a start before this: a match must come from the oldest blocks.
+    ['TraceQL { rootServiceName = "svc-3" } in the oldest 10 % of the time range', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { start: 0n, end: oldestTenth(traces), limit: 20, signal })).length],
+    ['TraceQL { duration > 1s } | count() > 1', async (signal) => (await searchTraceQL(store, parseTraceQL('{ duration > 1s } | count() > 1'), { ...all, limit: 20, signal })).length],
+  ];
+  for (const [label, run] of queries) {
+    const lat: number[] = [];
+    let found = 0;
+    let capped = false;
+    for (let i = 0; i <= runs && !capped; i++) {
+      const a = performance.now();
+      try {
+        found = await run(AbortSignal.timeout(capMs));
+      } catch (e) {
+        if (!(e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))) throw e;
+        capped = true;
+      }
+      if (i > 0 || capped) lat.push(performance.now() - a);
+      if (i === 0 && !capped && performance.now() - a > capMs / 4) {
+        // Slow: one more measured run is enough.
+        const b = performance.now();
+        found = await run(AbortSignal.timeout(capMs)).catch(() => ((capped = true), found));
+        lat.push(performance.now() - b);
+        break;
+      }
+    }
+    console.log(`query: ${label}: ${capped ? `> ${fmt(capMs / 1000, 0)} s (aborted)` : `median ${fmt(median(lat), 1)} ms of ${lat.length} (min ${fmt(Math.min(...lat), 1)}, max ${fmt(Math.max(...lat), 1)})`}, ${found} traces`);
+  }
+}
+
+/** The start time bound below which only the oldest 10 % of the generated traces start (traces are 1 ms apart). */
+function oldestTenth(traces: number): bigint {
+  return BENCH_BASE_NS + BigInt(Math.floor(traces / 10)) * 1_000_000n;
 }
 
 console.log(`traces-bench: node ${process.version}, commit ${execSync('git rev-parse --short HEAD').toString().trim()}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -1,12 +1,13 @@
 /**
- * Runs a TraceQL search against a TraceStore: the planner's store searches give candidate traces, each is
- * read whole and evaluated; results are the newest matching traces first.
+ * Runs a TraceQL search against a TraceStore: the planner's store searches narrow the candidate traces with
+ * the store's indexes, the store evaluates the whole query on each candidate it reads; results are the newest
+ * matching traces first.
  */
 import type { Span } from '../model.js';
-import type { TraceStore } from '../store/interface.js';
+import type { TraceSearchBudget, TraceSearchStats, TraceStore } from '../store/interface.js';
 import type { TraceQLQuery } from './ast.js';
 import { evaluateTrace, TraceContext } from './evaluate.js';
-import { isExact, narrowings } from './plan.js';
+import { narrowings } from './plan.js';
 
 export interface TraceQLSearchOptions {
   /** Inclusive ns range on span start time. */
@@ -17,6 +18,10 @@ export interface TraceQLSearchOptions {
   readonly minTraceDurationNs?: bigint;
   readonly maxTraceDurationNs?: bigint;
   readonly signal?: AbortSignal;
+  /** Caps of each store search (the store's defaults otherwise). */
+  readonly budget?: TraceSearchBudget;
+  /** Filled in with what the searches read and whether a budget stopped them (`partial`). */
+  readonly stats?: TraceSearchStats;
 }
 
 export interface TraceMatch {
@@ -32,37 +37,38 @@ export interface TraceMatch {
   readonly spans: readonly Span[];
 }
 
-/** How many more candidates than wanted are read when the store cannot narrow the query exactly. */
-const OVERFETCH = 5;
-const MAX_CANDIDATES = 5000;
-
+/**
+ * The newest `limit` traces of the range matching the query. Each store search (one per narrowing, see
+ * plan.ts) evaluates the whole query on its candidate traces as it reads them (traceFilter) and keeps reading
+ * older ones until `limit` matched, so matches are found however old they are within the range; the union
+ * of the narrowings' answers, newest first, is the answer. `stats` (optional) gathers what was read and
+ * whether a budget cut the search short.
+ */
 export async function searchTraceQL(store: TraceStore, q: TraceQLQuery, o: TraceQLSearchOptions): Promise<TraceMatch[]> {
   const limit = Math.max(1, o.limit);
-  const candidates = new Map<string, bigint>();
-  const exact = isExact(q.root) && o.minTraceDurationNs === undefined && o.maxTraceDurationNs === undefined;
-  const want = exact ? limit : Math.min(MAX_CANDIDATES, limit * OVERFETCH);
+  const matches = new Map<string, TraceMatch>();
+  const traceFilter = (traceId: string, spans: readonly Span[]): boolean => {
+    const m = matchTrace(q, traceId, spans, o);
+    if (m) matches.set(traceId, m);
+    return m !== undefined;
+  };
+  const found = new Set<string>();
   for (const n of narrowings(q.root)) {
-    const found = await store.search({ ...n, start: o.start, end: o.end, limit: want, signal: o.signal });
-    for (const t of found) {
-      const prev = candidates.get(t.traceId);
-      if (prev === undefined || t.startTimeUnixNano > prev) candidates.set(t.traceId, t.startTimeUnixNano);
-    }
+    const res = await store.search({ ...n, start: o.start, end: o.end, limit, signal: o.signal, traceFilter, budget: o.budget, stats: o.stats });
+    for (const t of res) found.add(t.traceId);
   }
-  const ordered = [...candidates].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0));
   const out: TraceMatch[] = [];
-  const BATCH = 16;
-  for (let i = 0; i < ordered.length && out.length < limit; i += BATCH) {
-    o.signal?.throwIfAborted();
-    const batch = ordered.slice(i, i + BATCH);
-    const traces = await Promise.all(batch.map(([id]) => store.getTrace(id)));
-    for (let j = 0; j < batch.length && out.length < limit; j++) {
-      const spans = traces[j];
-      if (!spans || spans.length === 0) continue;
-      const m = matchTrace(q, batch[j][0], spans, o);
-      if (m) out.push(m);
+  for (const id of found) {
+    let m = matches.get(id);
+    if (!m) {
+      // A store that does not apply traceFilter (an older implementation of the interface): check here.
+      const spans = await store.getTrace(id);
+      if (spans && spans.length > 0) m = matchTrace(q, id, spans, o);
     }
+    if (m) out.push(m);
   }
-  return out;
+  out.sort((a, b) => (a.startTimeUnixNano > b.startTimeUnixNano ? -1 : a.startTimeUnixNano < b.startTimeUnixNano ? 1 : 0));
+  return out.slice(0, limit);
 }
 
 /** The match of one whole trace, or undefined. */

@@ -13,6 +13,9 @@
  *   cols.bin   per span, rows sorted by (service, start): u32 trace index | u32 name id | u8 status+kind |
  *              i64 start ns | f64 duration ns — each column contiguous, so a search reads only the row range
  *              of the service it asks for, and inside it only the rows of its time range (binary search).
+ *   attrs.bin  (format 2, when meta.attrIndex is present) per compressed group: a Bloom filter of the
+ *              (scope, key, value) attribute entries and numeric min/max per key (group-index.ts), so searches
+ *              with attribute conditions skip groups that cannot match. Blocks without it are read whole.
  *   meta.json  time range, per-service row ranges, operations and max duration, name dictionary, tag values
  *
  * The directory is written as `<seq>.tmp`, every file fsync'ed, then renamed: a block is there whole or not.
@@ -23,6 +26,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { syncDir } from '../../lib/wal/segment-log.js';
 import type { Span, SpanKind, StatusCode } from '../model.js';
 import { encodeSpans, decodeSpans } from './span-codec.js';
+import { GroupIndex, GroupIndexBuilder } from './group-index.js';
 
 export const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 export const STATUSES: readonly StatusCode[] = ['unset', 'ok', 'error'];
@@ -62,6 +66,8 @@ export interface BlockMeta {
   readonly replaces?: readonly number[];
   /** Attribute key -> a capped list of distinct values, per scope. */
   readonly tags: { readonly resource: Record<string, string[]>; readonly span: Record<string, string[]> };
+  /** Present when attrs.bin (the per-group attribute index) was written; its numeric keys in file order. */
+  readonly attrIndex?: { readonly version: 1; readonly numericKeys: readonly string[] };
 }
 
 export interface Block {
@@ -75,6 +81,10 @@ export interface Block {
   readonly idxStride: number;
   readonly nameIds: ReadonlyMap<string, number>;
   deleted: boolean;
+  /** attrs.bin once loaded (null: the block has none or it is unreadable). */
+  groupIndex?: GroupIndex | null;
+  /** Group number of each trace (format 2), computed on first use from idx.bin. */
+  traceGroups?: Uint32Array;
 }
 
 export const MAX_TAG_VALUES = 1000;
@@ -161,8 +171,10 @@ export async function writeBlock(
   let group: Uint8Array[] = [];
   let groupFirst = 0;
   let groupRaw = 0;
+  const attrIndex = format === 1 ? undefined : new GroupIndexBuilder();
   const closeGroup = (): void => {
     if (group.length === 0) return;
+    attrIndex?.closeGroup();
     const packed = deflateRawSync(Buffer.concat(group), { level: DEFLATE_LEVEL });
     for (let t = groupFirst; t < groupFirst + group.length; t++) {
       idx.writeDoubleLE(offset, t * stride);
@@ -191,6 +203,7 @@ export async function writeBlock(
       idx.writeUInt32LE(rec.length, i * stride + 20);
       group.push(rec);
       groupRaw += rec.length;
+      for (const s of list) attrIndex!.addSpan(s);
       if (groupRaw >= GROUP_RAW_BYTES) closeGroup();
     }
     // Encoding is synchronous work; let requests through now and then.
@@ -238,6 +251,7 @@ export async function writeBlock(
   }
   if (cur) services.push({ name: cur.name, rowStart: cur.rowStart, rowEnd: n, maxDurationNs: cur.maxDur, ops: [...cur.ops] });
 
+  const attrs = attrIndex?.finish();
   const toRecord = (m: Map<string, Set<string>>): Record<string, string[]> => {
     const o: Record<string, string[]> = {};
     for (const [k, v] of m) o[k] = [...v];
@@ -250,12 +264,13 @@ export async function writeBlock(
     maxEndNs: maxEnd.toString(),
     spans: n,
     traces: traceIds.length,
-    bytes: offset + ids.length + idx.length + colBuf.length,
+    bytes: offset + ids.length + idx.length + colBuf.length + (attrs?.bytes.length ?? 0),
     walCut,
     ...(replaces.length > 0 ? { replaces } : {}),
     services,
     names: [...names.keys()],
     tags: { resource: toRecord(tagSets.resource), span: toRecord(tagSets.span) },
+    ...(attrs ? { attrIndex: { version: 1 as const, numericKeys: attrs.numericKeys } } : {}),
   };
 
   const final = join(root, blockName(seq));
@@ -273,6 +288,7 @@ export async function writeBlock(
   await writeSynced(join(tmp, 'ids.bin'), ids);
   await writeSynced(join(tmp, 'idx.bin'), idx);
   await writeSynced(join(tmp, 'cols.bin'), colBuf);
+  if (attrs) await writeSynced(join(tmp, 'attrs.bin'), attrs.bytes);
   await writeSynced(join(tmp, 'meta.json'), JSON.stringify(meta));
   await syncDir(tmp);
   await rename(tmp, final);
@@ -367,11 +383,22 @@ export interface ColumnFilter {
  * the row ranges of the asked service, narrowed to the time range by binary search on the start column.
  */
 export async function scanBlock(b: Block, f: ColumnFilter, out: Map<string, bigint>): Promise<void> {
-  if (b.maxEnd < f.start || b.minStart > f.end) return;
+  const found = await scanBlockTraces(b, f);
+  for (const [i, st] of found) {
+    const id = traceIdAt(b, i);
+    const prev = out.get(id);
+    if (prev === undefined || st > prev) out.set(id, st);
+  }
+}
+
+/** scanBlock by trace index: trace number in the block -> latest start of its spans that pass the filter. */
+export async function scanBlockTraces(b: Block, f: ColumnFilter): Promise<Map<number, bigint>> {
+  const out = new Map<number, bigint>();
+  if (b.maxEnd < f.start || b.minStart > f.end) return out;
   let nameId = -1;
   if (f.spanName !== undefined) {
     const id = b.nameIds.get(f.spanName);
-    if (id === undefined) return;
+    if (id === undefined) return out;
     nameId = id;
   }
   const services = b.meta.services.filter(
@@ -379,7 +406,7 @@ export async function scanBlock(b: Block, f: ColumnFilter, out: Map<string, bigi
       (f.serviceName === undefined || s.name === f.serviceName) &&
       (f.minDurationNs === undefined || s.maxDurationNs >= f.minDurationNs),
   );
-  if (services.length === 0) return;
+  if (services.length === 0) return out;
   const status = f.status === undefined ? -1 : STATUSES.indexOf(f.status);
   const layout = cols(b.meta.spans);
   const fh = await open(join(b.dir, 'cols.bin'), 'r');
@@ -408,15 +435,93 @@ export async function scanBlock(b: Block, f: ColumnFilter, out: Map<string, bigi
           if (f.minDurationNs !== undefined && d < f.minDurationNs) continue;
           if (f.maxDurationNs !== undefined && d > f.maxDurationNs) continue;
         }
-        const id = traceIdAt(b, trace.readUInt32LE(4 * j));
+        const t = trace.readUInt32LE(4 * j);
         const st = starts.readBigInt64LE(8 * (lo + j));
-        const prev = out.get(id);
-        if (prev === undefined || st > prev) out.set(id, st);
+        const prev = out.get(t);
+        if (prev === undefined || st > prev) out.set(t, st);
       }
     }
   } finally {
     await fh.close();
   }
+  return out;
+}
+
+/** The block's group attribute index, loaded on first use; null when the block has none (read it whole). */
+export async function loadGroupIndex(b: Block): Promise<GroupIndex | null> {
+  if (b.groupIndex !== undefined) return b.groupIndex;
+  if (!b.meta.attrIndex || b.idxStride === 16) return (b.groupIndex = null);
+  try {
+    const gi = new GroupIndex(await readFile(join(b.dir, 'attrs.bin')), b.meta.attrIndex.numericKeys);
+    b.groupIndex = gi.groupCount === traceGroupsOf(b).groups ? gi : null;
+  } catch {
+    // A damaged index must not lose data: the block is then searched without it.
+    b.groupIndex = null;
+  }
+  return b.groupIndex;
+}
+
+/** Group number of every trace (format 2: consecutive traces sharing a group offset); format 1: one per trace. */
+export function traceGroupsOf(b: Block): { of: Uint32Array; groups: number } {
+  if (!b.traceGroups) {
+    const of = new Uint32Array(b.meta.traces);
+    let g = -1;
+    let prev = -1;
+    for (let i = 0; i < b.meta.traces; i++) {
+      const off = b.idxStride === 16 ? i : b.idx.readDoubleLE(i * b.idxStride);
+      if (off !== prev) {
+        g++;
+        prev = off;
+      }
+      of[i] = g;
+    }
+    b.traceGroups = of;
+  }
+  const of = b.traceGroups;
+  return { of, groups: of.length === 0 ? 0 : of[of.length - 1] + 1 };
+}
+
+export type BlockFile = Awaited<ReturnType<typeof open>>;
+
+export function openBlockData(b: Block): Promise<BlockFile> {
+  return open(join(b.dir, 'data.bin'), 'r');
+}
+
+/**
+ * The spans of the given traces of the block, reading and inflating each group once however many of its
+ * traces are asked for; also the bytes read from disk.
+ */
+export async function readTraceRecords(
+  b: Block,
+  fh: BlockFile,
+  traces: readonly number[],
+): Promise<{ spans: Map<number, Span[]>; bytes: number }> {
+  const spans = new Map<number, Span[]>();
+  let bytes = 0;
+  const byOffset = new Map<number, number[]>();
+  for (const i of traces) {
+    const off = b.idx.readDoubleLE(i * b.idxStride);
+    const l = byOffset.get(off);
+    if (l) l.push(i);
+    else byOffset.set(off, [i]);
+  }
+  for (const [off, members] of byOffset) {
+    const len = b.idx.readUInt32LE(members[0] * b.idxStride + 8);
+    const stored = await readAt(fh, off, len);
+    bytes += len;
+    if (b.idxStride === 16) {
+      spans.set(members[0], decodeSpans(stored));
+      continue;
+    }
+    const raw = inflateRawSync(stored);
+    for (const i of members) {
+      const at = b.idx.readUInt32LE(i * b.idxStride + 16);
+      const rl = b.idx.readUInt32LE(i * b.idxStride + 20);
+      if (at + rl > raw.length) throw new Error(`block ${b.dir}: trace record outside its group`);
+      spans.set(i, decodeSpans(raw.subarray(at, at + rl)));
+    }
+  }
+  return { spans, bytes };
 }
 
 async function readAt(fh: Awaited<ReturnType<typeof open>>, pos: number, len: number): Promise<Buffer> {

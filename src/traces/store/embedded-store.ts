@@ -15,15 +15,21 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SegmentLog } from '../../lib/wal/segment-log.js';
 import type { Span } from '../model.js';
-import type { SpanAppendResult, TraceSearchParams, TraceStore, TraceSummary } from './interface.js';
+import { newSearchStats, type SpanAppendResult, type TraceSearchBudget, type TraceSearchParams, type TraceStore, type TraceSummary } from './interface.js';
+import { usesIndex } from './group-index.js';
 import {
   blockName,
   collectTags,
   findTrace,
   openBlock,
+  loadGroupIndex,
+  openBlockData,
   readAllSpans,
   readTrace,
-  scanBlock,
+  readTraceRecords,
+  scanBlockTraces,
+  traceGroupsOf,
+  traceIdAt,
   writeBlock,
   type Block,
   type BlockFormat,
@@ -56,6 +62,8 @@ export interface OpenTraceStoreOptions {
   maintenanceIntervalMs?: number;
   /** Block format for new blocks (default: the current, compressed one; 1 only for before/after benchmarks). */
   blockFormat?: BlockFormat;
+  /** Default caps of one search (20 s, 4 GiB of span records read); a search's own `budget` overrides them. */
+  searchBudget?: TraceSearchBudget;
 }
 
 export interface EmbeddedTraceStore extends TraceStore {
@@ -73,6 +81,17 @@ const HEX16 = /^[0-9a-f]{16}$/;
 const ZERO32 = '0'.repeat(32);
 const ZERO16 = '0'.repeat(16);
 const NS_PER_MS = 1_000_000n;
+const DEFAULT_SEARCH_MS = 20_000;
+const DEFAULT_SEARCH_BYTES = 4 * 1024 ** 3;
+/** Candidate traces read per step of a block search (between abort, budget and early-stop checks). */
+const SEARCH_BATCH = 64;
+
+const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** [key, latest start] pairs, newest first. */
+function sortByKey<K>(m: Map<K, bigint>): [K, bigint][] {
+  return [...m].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0));
+}
 
 /** Why a span cannot be stored, or undefined. */
 export function invalidSpanReason(s: Span): string | undefined {
@@ -368,19 +387,78 @@ class EmbeddedStore implements EmbeddedTraceStore {
     return out;
   }
 
+  /**
+   * Newest matches first over the whole range: the head, then the blocks by descending newest span, each
+   * block's column candidates newest first (groups the attribute index rules out are not read), each group
+   * read and inflated once; stops when `limit` traces matched and nothing unread can be newer than the
+   * limit-th, or when a budget runs out (then `stats.partial` says so and the matches so far are returned).
+   */
   async search(p: TraceSearchParams): Promise<TraceSummary[]> {
-    const candidates = new Map<string, bigint>();
-    for (const h of [this.head, this.flushingHead]) {
-      if (!h) continue;
-      let n = 0;
+    const limit = Math.max(1, p.limit);
+    const stats = p.stats ?? newSearchStats();
+    const maxMs = p.budget?.maxDurationMs ?? this.opts.searchBudget?.maxDurationMs ?? DEFAULT_SEARCH_MS;
+    const maxBytes = p.budget?.maxBytes ?? this.opts.searchBudget?.maxBytes ?? DEFAULT_SEARCH_BYTES;
+    const deadline = performance.now() + maxMs;
+    const bytesAtStart = stats.inspectedBytes;
+    const accepted = new Map<string, TraceSummary>();
+    /** Traces already decided (accepted or refused by traceFilter): never read twice. */
+    const decided = new Set<string>();
+    const heads = [this.head, this.flushingHead].filter((h): h is Head => h !== undefined);
+    const blocks = this.blocks
+      .filter((b) => b.maxEnd >= p.start && b.minStart <= p.end)
+      .sort((a, b) => (a.maxEnd > b.maxEnd ? -1 : a.maxEnd < b.maxEnd ? 1 : b.meta.seq - a.meta.seq));
+    stats.blocksTotal += blocks.length;
+
+    // The limit-th newest accepted start: nothing starting before it can enter the answer any more.
+    let barCache: bigint | undefined | null = null;
+    const bar = (): bigint | undefined => {
+      if (barCache !== null) return barCache;
+      if (accepted.size < limit) return (barCache = undefined);
+      const starts = [...accepted.values()].map((t) => t.startTimeUnixNano).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+      return (barCache = starts[limit - 1]);
+    };
+    const overBudget = (): string | undefined => {
+      if (performance.now() > deadline) return `search time limit of ${maxMs} ms reached`;
+      if (stats.inspectedBytes - bytesAtStart > maxBytes) return `search byte limit of ${maxBytes} bytes reached`;
+      return undefined;
+    };
+    /** Decides one trace whose own spans (`local`, from one block or the head) hold a match. */
+    const decide = async (id: string, local: readonly Span[], from: Block | undefined): Promise<void> => {
+      if (decided.has(id)) return;
+      decided.add(id);
+      stats.inspectedTraces++;
+      const spans = this.elsewhere(id, from) ? ((await this.getTrace(id)) ?? [...local]) : local;
+      const sum = summarize(id, spans, p);
+      if (!sum) return;
+      if (p.traceFilter && !p.traceFilter(id, spans)) return;
+      accepted.set(id, sum);
+      barCache = null;
+    };
+
+    // The head: spans in memory, checked directly.
+    const headHits = new Map<string, bigint>();
+    let n = 0;
+    for (const h of heads) {
       for (const s of h.spans) {
-        if (matchSpan(s, { ...p, conditions: undefined })) {
-          const prev = candidates.get(s.traceId);
-          if (prev === undefined || s.startTimeUnixNano > prev) candidates.set(s.traceId, s.startTimeUnixNano);
+        if (matchSpan(s, p)) {
+          const prev = headHits.get(s.traceId);
+          if (prev === undefined || s.startTimeUnixNano > prev) headHits.set(s.traceId, s.startTimeUnixNano);
         }
-        if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
+        if (++n % 50_000 === 0) {
+          await yieldNow();
+          p.signal?.throwIfAborted();
+        }
       }
     }
+    for (const [id, key] of sortByKey(headHits)) {
+      p.signal?.throwIfAborted();
+      const b0 = bar();
+      if (b0 !== undefined && key < b0) break;
+      const local: Span[] = [];
+      for (const h of heads) local.push(...(h.traces.get(id) ?? []));
+      await decide(id, local, undefined);
+    }
+
     const filter = {
       start: p.start,
       end: p.end,
@@ -390,27 +468,75 @@ class EmbeddedStore implements EmbeddedTraceStore {
       minDurationNs: p.minDurationNs !== undefined ? Number(p.minDurationNs) : undefined,
       maxDurationNs: p.maxDurationNs !== undefined ? Number(p.maxDurationNs) : undefined,
     };
-    for (const b of [...this.blocks].reverse()) {
+    const indexable = usesIndex(p.conditions);
+    blocks: for (const b of blocks) {
       p.signal?.throwIfAborted();
-      await scanBlock(b, filter, candidates).catch((e: unknown) => {
+      const b0 = bar();
+      if (b0 !== undefined && b.maxEnd < b0) break;
+      const why = overBudget();
+      if (why) {
+        stats.partial = why;
+        break;
+      }
+      try {
+        let cands = sortByKey(await scanBlockTraces(b, filter));
+        const gi = indexable && cands.length > 0 ? await loadGroupIndex(b) : null;
+        if (gi) {
+          const groups = traceGroupsOf(b).of;
+          const verdict = new Map<number, boolean>();
+          cands = cands.filter(([i]) => {
+            const g = groups[i];
+            let ok = verdict.get(g);
+            if (ok === undefined) verdict.set(g, (ok = gi.mayMatch(g, p.conditions!)));
+            return ok;
+          });
+        }
+        if (cands.length === 0) {
+          stats.blocksSearched++;
+          continue;
+        }
+        const fh = await openBlockData(b);
+        try {
+          for (let i = 0; i < cands.length; i += SEARCH_BATCH) {
+            p.signal?.throwIfAborted();
+            const b1 = bar();
+            if (b1 !== undefined && cands[i][1] < b1) break;
+            const why2 = overBudget();
+            if (why2) {
+              stats.partial = why2;
+              break blocks;
+            }
+            const batch = cands.slice(i, i + SEARCH_BATCH).filter(([t]) => !decided.has(traceIdAt(b, t)));
+            const { spans, bytes } = await readTraceRecords(b, fh, batch.map(([t]) => t));
+            stats.inspectedBytes += bytes;
+            for (const [t] of batch) {
+              const local = spans.get(t) ?? [];
+              // Only a span of this block can be this block's match; other blocks' spans are checked there.
+              if (!local.some((s) => matchSpan(s, p))) continue;
+              await decide(traceIdAt(b, t), local, b);
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+        stats.blocksSearched++;
+      } catch (e) {
+        // Compaction or retention may delete a block under a running search; its spans are elsewhere or gone.
         if (!b.deleted) throw e;
-      });
-    }
-    const ordered = [...candidates].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0));
-    const out: TraceSummary[] = [];
-    const BATCH = 32;
-    for (let i = 0; i < ordered.length && out.length < p.limit; i += BATCH) {
-      p.signal?.throwIfAborted();
-      const batch = ordered.slice(i, i + BATCH);
-      const traces = await Promise.all(batch.map(([id]) => this.getTrace(id)));
-      for (let j = 0; j < batch.length && out.length < p.limit; j++) {
-        const spans = traces[j];
-        if (!spans) continue;
-        const sum = summarize(batch[j][0], spans, p);
-        if (sum) out.push(sum);
       }
     }
-    return out;
+    return [...accepted.values()]
+      .sort((a, b) => (a.startTimeUnixNano > b.startTimeUnixNano ? -1 : a.startTimeUnixNano < b.startTimeUnixNano ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  /** Whether spans of the trace live outside `block` (in the head or another block). */
+  private elsewhere(traceId: string, block: Block | undefined): boolean {
+    // Asked about a head trace (block undefined), only blocks can add spans: the head lists are complete.
+    if (block !== undefined && (this.head.traces.has(traceId) || this.flushingHead?.traces.has(traceId))) return true;
+    const key = Buffer.from(traceId, 'hex');
+    for (const b of this.blocks) if (b !== block && findTrace(b, key) >= 0) return true;
+    return false;
   }
 
   async services(): Promise<string[]> {

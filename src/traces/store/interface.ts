@@ -30,6 +30,39 @@ export interface TraceSearchParams {
   readonly conditions?: readonly SpanCondition[];
   readonly limit: number;
   readonly signal?: AbortSignal;
+  /**
+   * A check on the whole trace (all its spans, from every block) after the span conditions matched: TraceQL
+   * parts the store cannot index (rootServiceName, structural operators, pipelines, trace duration). The
+   * search keeps reading older candidates until `limit` traces passed it or the range is exhausted.
+   */
+  readonly traceFilter?: (traceId: string, spans: readonly Span[]) => boolean;
+  /** Caps on this search (defaults: the store's); when one is hit the matches found so far are returned and
+   *  `stats.partial` says why. */
+  readonly budget?: TraceSearchBudget;
+  /** Filled in by the search: what it read, and whether it stopped early. */
+  readonly stats?: TraceSearchStats;
+}
+
+export interface TraceSearchBudget {
+  /** Wall-clock time after which the search stops reading. */
+  readonly maxDurationMs?: number;
+  /** Bytes of stored span records read (compressed) after which the search stops. */
+  readonly maxBytes?: number;
+}
+
+/** Counters a search adds to (so several searches of one query can share one object). */
+export interface TraceSearchStats {
+  inspectedTraces: number;
+  inspectedBytes: number;
+  /** Blocks whose candidates were all examined, of the blocks overlapping the time range. */
+  blocksSearched: number;
+  blocksTotal: number;
+  /** Set when a budget stopped the search: the results are the newest matches of the part searched. */
+  partial?: string;
+}
+
+export function newSearchStats(): TraceSearchStats {
+  return { inspectedTraces: 0, inspectedBytes: 0, blocksSearched: 0, blocksTotal: 0 };
 }
 
 export interface TraceSummary {
