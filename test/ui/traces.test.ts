@@ -197,6 +197,11 @@ describe('Traces UI', { timeout: 240_000 }, () => {
     await logs.getByText('card declined by acme').waitFor();
     assert.doesNotMatch(await logs.innerText(), /unrelated line/);
     assert.match(await logs.innerText(), /trace_id="a1a1/);
+    // Escape closes the span details.
+    await page.locator('[data-testid="span-row"]').nth(2).click();
+    await details.waitFor();
+    await page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
     await page.close();
   });
 
