@@ -157,7 +157,13 @@ function toBlockChunks(chunks: readonly ChunkData[]): ChunkData[] {
   const ts = scratchTs;
   const vs = scratchVs;
   let n = 0;
-  for (const c of chunks) n += decodeAnyChunk(c.bytes, c.enc, c.minT, ts, vs, n);
+  for (const c of chunks) {
+    try {
+      n += decodeAnyChunk(c.bytes, c.enc, c.minT, ts, vs, n);
+    } catch {
+      // Unreachable for chunks that passed their CRC; one bad chunk must not stop every later compaction.
+    }
+  }
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) if (!(ts[i] > ts[i - 1])) sorted = false;
   if (!sorted) n = sortSamples(ts, vs, n);
@@ -439,7 +445,7 @@ export class BlockReader implements PostingsIndex, QuerySource {
       const st = await fh.stat();
       const head = Buffer.alloc(8);
       await fh.read(head, 0, 8, 0);
-      if (st.size < 8 || head.readUInt32BE(0) !== CHUNKS_MAGIC) {
+      if (st.size < 8 || head.readUInt32BE(0) !== CHUNKS_MAGIC || (head[4] !== FORMAT_V1 && head[4] !== FORMAT_VERSION)) {
         await fh.close();
         logger?.warn({ file }, 'TSDB: chunk file has a bad header; its chunks will be skipped');
         continue;
