@@ -169,9 +169,18 @@ test('serve: max line size with truncation, logs/traces retention size', async (
     // Recent data: only the size limit can remove it.
     await oldData(dir, 3600_000);
     s = await startServe(['--data-dir', dir, '--logs.max-line-size', '100B', '--logs.max-line-size-truncate', '--logs.retention.size', '1KB', '--traces.retention.size', '1KB']);
+    // The server's live tail sees the stored (truncated) line as soon as the push is acknowledged.
+    const { WebSocket } = (await import('ws' as string)) as { WebSocket: new (url: string) => { onmessage: ((ev: { data: unknown }) => void) | null; onopen: (() => void) | null; close(): void } };
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/loki/api/v1/tail?${new URLSearchParams({ query: '{job="trunc"}' })}`);
+    const tailed = new Promise<string>((resolve) => {
+      ws.onmessage = (ev) => resolve((JSON.parse(String(ev.data)) as { streams: { values: [string, string][] }[] }).streams[0].values[0][1]);
+    });
+    await new Promise<void>((r) => (ws.onopen = () => r()));
     const now = Date.now();
     const res = await push(s.url, { job: 'trunc' }, [[ns(now), `${'é'.repeat(60)}tail`]]);
     assert.equal(res.status, 204, await res.text());
+    assert.equal(await tailed, 'é'.repeat(50));
+    ws.close();
     const line = (await queryLines(s.url, '{job="trunc"}'))[0].values[0][1];
     assert.equal(line, 'é'.repeat(50), 'cut at 100 bytes on a character boundary');
     const metrics = await (await fetch(`${s.url}/metrics`)).text();

@@ -24,8 +24,11 @@ export interface LokiQueryRouteDeps {
   now?: () => number;
   /** Tail poll interval, ms (default 1000). */
   tailPollMs?: number;
-  /** Entries published here (after the store acknowledged them) reach live tails at once. */
+  /** Entries published here (after the store acknowledged them) reach live tails at once; without it tails poll. */
   tailHub?: LogTailHub;
+  /** A tail's slow-client limits: socket send-buffer bytes and waiting entries beyond which entries are dropped. */
+  tailMaxSocketBuffer?: number;
+  tailMaxPending?: number;
 }
 
 const HOUR_NS = 3600n * 1000000000n;
@@ -314,6 +317,6 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
 
   app.register(async (scope) => {
     if (!scope.hasDecorator('websocketServer')) await scope.register(websocket);
-    registerTailRoute(scope, { store, logger, now, pollMs: deps.tailPollMs ?? 1000 });
+    registerTailRoute(scope, { store, logger, now, pollMs: deps.tailPollMs ?? 1000, hub: deps.tailHub, maxSocketBuffer: deps.tailMaxSocketBuffer, maxPending: deps.tailMaxPending });
   });
 }
