@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PrometheusConfig, RemoteWriteConfig } from '../../config/types.js';
 import type { CommittedSample } from '../storage/fanout.js';
-import { queueDirName, WriteQueue } from './write-queue.js';
+import type { RemoteFetch } from './write-http.js';
+import { queueDirName, WriteQueue, type RemoteMetadata } from './write-queue.js';
+import { METRIC_TYPES, type MetricTypeName } from './codec.js';
+
+/**
+ * Metric metadata by family name, each with its distinct (type, help, unit) across targets: the shape of
+ * ScrapeManager.metadata(), so `metadata: () => scrape.metadata()` wires it.
+ */
+export type MetadataSource = () => Readonly<Record<string, readonly { type: string; help: string; unit: string }[]>>;
 
 export interface RemoteWriteManagerOptions {
   /** A directory owned by the manager; one subdirectory per queue. */
@@ -19,9 +27,11 @@ export interface RemoteWriteManagerOptions {
   logger: Logger;
   /** Defaults; the config's global.external_labels win on conflicts. */
   externalLabels?: Record<string, string>;
-  /** For tests: the HTTP client and clock. */
-  fetch?: typeof fetch;
+  /** For tests: the HTTP client (replaces tls_config/proxy_url handling) and clock. */
+  fetch?: RemoteFetch;
   now?: () => number;
+  /** Where metadata_config sending reads the targets' metric metadata; without it no metadata is sent. */
+  metadata?: MetadataSource;
   /** Per-queue cap on samples held in memory; the rest waits on disk. Default 200k. */
   maxInMemorySamples?: number;
 }
@@ -36,7 +46,30 @@ export class RemoteWriteManager {
   private reconfig: Promise<void> = Promise.resolve();
   private reconfiguring = 0;
 
-  constructor(private readonly opts: RemoteWriteManagerOptions) {}
+  private metadataSource: MetadataSource | undefined;
+
+  constructor(private readonly opts: RemoteWriteManagerOptions) {
+    this.metadataSource = opts.metadata;
+  }
+
+  /** Sets (or replaces) the metadata source after construction; running queues use it from their next round. */
+  setMetadataSource(source: MetadataSource | undefined): void {
+    this.metadataSource = source;
+  }
+
+  /** The source's entries as remote_write sends them, one per distinct (family, type, help, unit). */
+  private collectMetadata(): RemoteMetadata[] {
+    const src = this.metadataSource;
+    if (!src) return [];
+    const out: RemoteMetadata[] = [];
+    for (const [name, entries] of Object.entries(src())) {
+      for (const e of entries) {
+        const type: MetricTypeName = (METRIC_TYPES as readonly string[]).includes(e.type) ? (e.type as MetricTypeName) : 'unknown';
+        out.push({ metricFamilyName: name, type, help: e.help, unit: e.unit });
+      }
+    }
+    return out;
+  }
 
   /** Starts, restarts (changed config) or stops queues so they match cfg.remoteWrite. */
   applyConfig(cfg: PrometheusConfig): Promise<void> {
@@ -83,6 +116,7 @@ export class RemoteWriteManager {
         fetch: this.opts.fetch,
         now: this.opts.now,
         maxInMemorySamples: this.opts.maxInMemorySamples,
+        metadata: () => this.collectMetadata(),
       });
       next.set(name, { queue, fingerprint });
     }

@@ -14,6 +14,11 @@
  * and posts the shards concurrently; the next round starts only when all have succeeded (or were dropped), so
  * per-series order is kept. The shard count follows the backlog between min_shards and
  * min(max_shards, MAX_CONCURRENT_SHARDS).
+ *
+ * Requests go through RemoteHttpClient (tls_config, proxy_url) with basic auth, authorization, bearer token or
+ * OAuth 2.0 client credentials. When metadata_config.send is on (the default) and a metadata source is given,
+ * the metric metadata of all scrape targets is sent every send_interval in metadata-only WriteRequests, as
+ * Prometheus 2.42's MetadataWatcher does (not queued on disk: the next round sends it again anyway).
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -26,7 +31,9 @@ import { compileRelabelConfigs, relabel, type CompiledRelabelConfig } from '../.
 import type { Sample } from '../../model/value.js';
 import { SegmentLog } from '../../lib/wal/segment-log.js';
 import type { CommittedSample } from '../storage/fanout.js';
-import { decodeWriteRequest, encodeWriteRequest, snappyCompress, snappyUncompress, type EncodeSeries } from './codec.js';
+import { decodeWriteRequest, encodeWriteRequest, snappyCompress, snappyUncompress, type EncodeSeries, type WriteMetadata } from './codec.js';
+import { RemoteHttpClient, type RemoteFetch } from './write-http.js';
+import { OAuth2TokenSource, oauth2Settings } from './write-oauth2.js';
 
 export const MAX_CONCURRENT_SHARDS = 8;
 const DEFAULT_MAX_IN_MEMORY_SAMPLES = 200_000;
@@ -44,6 +51,13 @@ const sentSamples = counter('sextant_remote_storage_samples_sent_total', 'Sample
 const droppedSamples = counter('sextant_remote_storage_samples_dropped_total', 'Samples dropped because the remote refused them (4xx).');
 const retriedSamples = counter('sextant_remote_storage_samples_retried_total', 'Samples whose send failed recoverably and was retried.');
 const queuedSamples = counter('sextant_remote_storage_samples_queued_total', 'Samples written to the durable remote-write queue.');
+const sentMetadata = counter('sextant_remote_storage_metadata_sent_total', 'Metric metadata entries successfully sent to remote storage.');
+
+/** One metric family's metadata as remote_write sends it (prometheus.MetricMetadata). */
+export type RemoteMetadata = WriteMetadata;
+
+/** Default metadata_config when the block is absent (Prometheus 2.42: send every minute, 500 per request). */
+const DEFAULT_METADATA_CONFIG = { send: true, sendInterval: 60_000, maxSamplesPerSend: 500 };
 
 interface QueueSeries {
   labels: Labels;
@@ -67,9 +81,12 @@ export interface WriteQueueOptions {
   config: RemoteWriteConfig;
   externalLabels: Readonly<Record<string, string>>;
   logger: Logger;
-  fetch?: typeof fetch;
+  /** Replaces the HTTP client (and with it tls_config and proxy_url handling); for tests. */
+  fetch?: RemoteFetch;
   now?: () => number;
   maxInMemorySamples?: number;
+  /** The current metric metadata of all targets (deduplicated); enables metadata sending per metadata_config. */
+  metadata?: () => readonly RemoteMetadata[];
   /** Cut the queue WAL into a new segment once this many bytes are on disk, so sent data can be deleted. */
   cutBytes?: number;
 }
@@ -104,7 +121,10 @@ export class WriteQueue {
   readonly name: string;
   private readonly cfg: RemoteWriteConfig;
   private readonly log: Logger;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: RemoteFetch;
+  private readonly http: RemoteHttpClient | undefined;
+  private readonly oauth2: OAuth2TokenSource | undefined;
+  private metadataLoop: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly cap: number;
   private readonly cutBytes: number;
@@ -137,7 +157,12 @@ export class WriteQueue {
     this.name = opts.name;
     this.cfg = opts.config;
     this.log = opts.logger.child({ component: 'remote-write', remote_name: opts.name, url: opts.config.url });
-    this.fetchFn = opts.fetch ?? fetch;
+    if (opts.fetch) this.fetchFn = opts.fetch;
+    else {
+      this.http = new RemoteHttpClient({ tlsConfig: opts.config.tlsConfig, proxyUrl: opts.config.proxyUrl });
+      this.fetchFn = this.http.fetch;
+    }
+    if (opts.config.oauth2) this.oauth2 = new OAuth2TokenSource(oauth2Settings(opts.config.oauth2), { fetch: opts.fetch, now: opts.now });
     this.now = opts.now ?? Date.now;
     this.cap = opts.maxInMemorySamples ?? DEFAULT_MAX_IN_MEMORY_SAMPLES;
     this.cutBytes = opts.cutBytes ?? DEFAULT_CUT_BYTES;
@@ -151,6 +176,7 @@ export class WriteQueue {
     const q = new WriteQueue(opts);
     await q.open();
     q.loop = q.run();
+    q.metadataLoop = q.runMetadata();
     return q;
   }
 
@@ -382,10 +408,18 @@ export class WriteQueue {
     if (n > 0) await this.sendWithRetry(batch, n);
   }
 
-  private async sendWithRetry(series: EncodeSeries[], count: number): Promise<void> {
+  private sendWithRetry(series: EncodeSeries[], count: number): Promise<void> {
+    return this.post(snappyCompress(encodeWriteRequest(series)), count, 'samples');
+  }
+
+  /**
+   * POSTs one snappy-compressed WriteRequest until it is accepted, refused (4xx other than 429: dropped, as
+   * Prometheus does) or the queue stops. A 401 while OAuth 2.0 is in use first fetches a new token once.
+   */
+  private async post(body: Buffer, count: number, what: 'samples' | 'metadata'): Promise<void> {
     const q = this.cfg.queueConfig;
-    const body = snappyCompress(encodeWriteRequest(series));
     let backoff = q.minBackoff;
+    let refreshedToken = false;
     for (;;) {
       if (this.stopped) throw new Stopped();
       let status = 0;
@@ -405,19 +439,49 @@ export class WriteQueue {
         detail = err instanceof Error ? err.message : String(err);
       }
       if (status >= 200 && status < 300) {
-        sentSamples.inc(this.metricLabels, count);
+        if (what === 'samples') sentSamples.inc(this.metricLabels, count);
+        else sentMetadata.inc(this.metricLabels, count);
         return;
+      }
+      if (status === 401 && this.oauth2 && !refreshedToken) {
+        // The token may have been revoked or expired early: one retry with a fresh one before giving up.
+        this.oauth2.invalidate();
+        refreshedToken = true;
+        continue;
       }
       if (status >= 400 && status < 500 && status !== 429) {
         // Not recoverable: Prometheus drops the batch too.
-        droppedSamples.inc(this.metricLabels, count);
-        this.log.error({ status, detail, samples: count }, 'remote write: non-recoverable error, dropping samples');
+        if (what === 'samples') droppedSamples.inc(this.metricLabels, count);
+        this.log.error({ status, detail, [what]: count }, `remote write: non-recoverable error, dropping ${what}`);
         return;
       }
-      retriedSamples.inc(this.metricLabels, count);
-      this.log.warn({ status: status || undefined, err: detail, backoffMs: backoff }, 'remote write: send failed, retrying');
+      if (what === 'samples') retriedSamples.inc(this.metricLabels, count);
+      this.log.warn({ status: status || undefined, err: detail, backoffMs: backoff, what }, 'remote write: send failed, retrying');
       await this.sleep(backoff, false);
       backoff = Math.min(backoff * 2, q.maxBackoff);
+    }
+  }
+
+  /** Every send_interval: all targets' metadata, in requests of at most max_samples_per_send entries. */
+  private async runMetadata(): Promise<void> {
+    const mc = this.cfg.metadataConfig ?? DEFAULT_METADATA_CONFIG;
+    const source = this.opts.metadata;
+    if (!source || !mc.send || !(mc.sendInterval > 0)) return;
+    const perRequest = mc.maxSamplesPerSend > 0 ? mc.maxSamplesPerSend : DEFAULT_METADATA_CONFIG.maxSamplesPerSend;
+    while (!this.stopped) {
+      // Like Prometheus's MetadataWatcher, the first round is one interval after start.
+      await this.sleep(mc.sendInterval, false);
+      if (this.stopped) return;
+      try {
+        const all = source();
+        for (let i = 0; i < all.length; i += perRequest) {
+          const chunk = all.slice(i, i + perRequest);
+          await this.post(snappyCompress(encodeWriteRequest([], chunk)), chunk.length, 'metadata');
+        }
+      } catch (err) {
+        if (err instanceof Stopped || this.stopped) return;
+        this.log.error({ err }, 'remote write: sending metadata failed');
+      }
     }
   }
 
@@ -442,6 +506,8 @@ export class WriteQueue {
     } else if (c.bearerToken || c.bearerTokenFile) {
       const token = c.bearerTokenFile ? (await readFile(c.bearerTokenFile, 'utf8')).trim() : (c.bearerToken ?? '');
       h.Authorization = `Bearer ${token}`;
+    } else if (this.oauth2) {
+      h.Authorization = await this.oauth2.authorization(this.abort.signal);
     }
     return h;
   }
@@ -498,8 +564,11 @@ export class WriteQueue {
     this.abort.abort();
     this.wake();
     await this.loop;
+    await this.metadataLoop;
     await this.saveProgress();
     await this.wal.close();
+    this.http?.close();
+    this.oauth2?.close();
   }
 }
 
