@@ -138,9 +138,13 @@ alertmanager_config:
     await page.fill('[data-testid="silence-matchers"]', 'job=~".*"');
     await page.fill('input[aria-label="Created by"]', 'ops');
     await page.fill('input[aria-label="Comment"]', 'too broad');
-    await page.click('[data-testid="create-silence"]');
+    // Ctrl+Enter submits from the matchers (where Enter is a new line); Escape closes the form.
+    await page.focus('[data-testid="silence-matchers"]');
+    await page.keyboard.press('Control+Enter');
     await page.waitForSelector('[data-testid="error-state"]');
     assert.match(await page.textContent('[data-testid="error-state"]') ?? '', /must not match the empty string/);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="silence-form"]').waitFor({ state: 'detached' });
 
     await page.click('[data-testid="expire-silence"]');
     await page.locator('[data-testid="silence-row"]').first().waitFor({ state: 'detached' });

@@ -6,6 +6,7 @@
  *
  * --docs also writes docs/images/{explore,logs,traces}.png (light theme). Not a test: nothing is asserted.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +35,7 @@ async function seedLogs(s: TestSextant, traceIds: string[]): Promise<void> {
     const values: unknown[][] = [];
     for (let i = 0; i < 900; i++) {
       const t = now - 30 * 60_000 + i * 2000 + si * 300;
-      const level = levels[(i * 7 + si) % levels.length]!;
+      const level = levels[(i * 3 + si) % levels.length]!;
       const status = level === 'error' ? 500 : level === 'warn' ? 429 : 200;
       const line =
         si === 1
@@ -55,7 +56,7 @@ async function seedTraces(s: TestSextant): Promise<string[]> {
   const bySvc = new Map<string, unknown[]>();
   const add = (svc: string, span: unknown) => bySvc.set(svc, [...(bySvc.get(svc) ?? []), span]);
   for (let i = 0; i < 40; i++) {
-    const traceId = hex(0xabc000 + i, 32);
+    const traceId = randomBytes(16).toString('hex');
     ids.push(traceId);
     const t0 = now - 30 * 60_000 + i * 45_000;
     const slow = i % 9 === 4;
@@ -146,6 +147,8 @@ async function main(): Promise<void> {
       await page.locator('[data-testid=span-row]').nth(5).click();
       await shoot(page, 'trace-view', dark);
       await go('/service-map', '[data-testid=service-node]');
+      await page.locator('[data-testid=service-node][data-service=payments]').click();
+      await page.locator('[data-testid=service-panel]').waitFor();
       await shoot(page, 'service-map', dark);
       for (const p of ['alerts', 'rules', 'silences', 'targets', 'status']) {
         await page.goto(`${url}/${p}`);

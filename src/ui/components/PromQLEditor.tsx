@@ -55,7 +55,7 @@ const config: QueryEditorConfig = {
   className: 'promql-editor',
   ariaLabel: 'PromQL expression',
   testId: 'promql-input',
-  placeholder: 'Enter a PromQL expression, e.g. rate(http_requests_total[5m])  —  Shift+Enter to run',
+  placeholder: 'Enter a PromQL expression, e.g. rate(http_requests_total[5m])  —  Ctrl+Enter to run',
   highlight,
   keymap: [...completionKeymap, ...lintKeymap],
   extensions: () => [

@@ -183,7 +183,21 @@ function NewSilence({ initialMatchers, onCreated }: { initialMatchers: string; o
   };
   return (
     <section className="card">
-      <form className="silence-form" onSubmit={submit} data-testid="silence-form">
+      <form
+        className="silence-form"
+        onSubmit={submit}
+        data-testid="silence-form"
+        onKeyDown={(e) => {
+          // The keys every other form of the UI has: Ctrl/⌘+Enter submits (Enter in the matchers is a new line), Esc cancels.
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            e.currentTarget.requestSubmit();
+          } else if (e.key === 'Escape') {
+            e.preventDefault();
+            setOpen(false);
+          }
+        }}
+      >
         <h2>New silence</h2>
         <label>
           Matchers (one per line: name="value", name=~"regex", name!="value")
@@ -211,6 +225,9 @@ function NewSilence({ initialMatchers, onCreated }: { initialMatchers: string; o
           <button type="button" className="btn" onClick={() => setOpen(false)}>
             Cancel
           </button>
+          <span className="query-hint">
+            <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Enter</kbd> to create · <kbd>Esc</kbd> to cancel
+          </span>
         </div>
       </form>
     </section>

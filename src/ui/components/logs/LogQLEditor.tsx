@@ -55,7 +55,7 @@ const config: QueryEditorConfig = {
   className: 'promql-editor logql-editor',
   ariaLabel: 'LogQL query',
   testId: 'logql-input',
-  placeholder: 'Enter a LogQL query, e.g. {job="api"} |= "error"  —  Shift+Enter to run',
+  placeholder: 'Enter a LogQL query, e.g. {job="api"} |= "error"  —  Ctrl+Enter to run',
   highlight,
   extensions: () => [new LanguageSupport(logql)],
 };

@@ -111,7 +111,8 @@ export function Waterfall({ trace, selected, onSelect, height = 560 }: Waterfall
       <div
         className="waterfall-body"
         ref={scroller}
-        style={{ height }}
+        // Small traces take the room they need; big ones scroll (rows are windowed).
+        style={{ maxHeight: height }}
         tabIndex={0}
         role="tree"
         aria-label={`Spans of trace ${trace.traceId}: arrow keys move, left/right collapse and expand`}
