@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -204,4 +204,60 @@ test('regex filters that RE2 rejects fail the query up front', async () => {
     await assert.rejects(collect(store, { lineFilters: [{ op: '|~', values: ['(a'] }] }), SyntaxError);
     assert.equal((await collect(store, { lineFilters: [{ op: '|~', values: ['(?i)A LINE'] }] })).length, 1);
   }, true);
+});
+
+test('timestamps round-trip to the nanosecond whatever their common step, through flushes and compaction', async () => {
+  const dir = tmp();
+  try {
+    const store = await openLogStore({ dir, compactMinFiles: 3 });
+    const flush = (store as unknown as { flush(): Promise<void> }).flush.bind(store);
+    const sidecars = (): { tsUnit: string; tsBase: string }[] =>
+      readdirSync(join(dir, 'chunks'))
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+        .map((n) => JSON.parse(readFileSync(join(dir, 'chunks', n), 'utf8')) as { tsUnit: string; tsBase: string });
+    const want: bigint[] = [];
+    const put = async (tss: bigint[]): Promise<void> => {
+      await store.append(tss.map((ts, i) => ({ stream: labelsFromRecord({ app: `s${i % 3}`, job: 'x' }), ts, line: `line at ${ts}` })));
+      want.push(...tss);
+      await flush();
+    };
+    // Millisecond stamps (most shippers), then a fixed 2,313,405 ns tick, then arbitrary nanoseconds.
+    await put([0n, 7n, 3n, 1000n, 12n].map((ms) => T0 + ms * 1_000_000n));
+    assert.equal(sidecars()[0].tsUnit, '1000000');
+    await put([5n, 1n, 9n, 4n].map((k) => T0 + 2_000_000_000n + k * 2_313_405n));
+    assert.equal(sidecars()[1].tsUnit, '2313405');
+    await put([T0 + 3_000_000_001n, T0 + 3_000_000_000n, T0 + 2_999_999_998n, T0 + 3_000_000_000n]);
+    // Three files → compacted into one; the merged step divides every input's.
+    const merged = sidecars();
+    assert.equal(merged.length, 1);
+    assert.equal(merged[0].tsUnit, '1');
+    want.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.deepEqual((await collect(store, { start: T0 - SEC, end: T0 + 10n * SEC })).map((e) => e.ts), want);
+    // Range bounds between two stored steps are exact too.
+    const inner = await collect(store, { start: T0 + 2_000_000_000n + 2_313_406n, end: T0 + 2_000_000_000n + 5n * 2_313_405n + 1n });
+    assert.deepEqual(inner.map((e) => e.ts), [4n, 5n].map((k) => T0 + 2_000_000_000n + k * 2_313_405n));
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compacting files that share a step keeps it', async () => {
+  const dir = tmp();
+  try {
+    const store = await openLogStore({ dir, compactMinFiles: 2 });
+    const flush = (store as unknown as { flush(): Promise<void> }).flush.bind(store);
+    await store.append([entry('a', 1), entry('a', 4)]);
+    await flush();
+    await store.append([entry('a', 10), entry('b', 6)]);
+    await flush();
+    const side = readdirSync(join(dir, 'chunks')).filter((n) => n.endsWith('.json'));
+    assert.equal(side.length, 1);
+    assert.equal((JSON.parse(readFileSync(join(dir, 'chunks', side[0]), 'utf8')) as { tsUnit: string }).tsUnit, String(SEC));
+    assert.deepEqual((await collect(store, { direction: 'backward' })).map((e) => e.ts - T0), [10n, 6n, 4n, 1n].map((x) => x * SEC));
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

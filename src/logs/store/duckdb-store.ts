@@ -19,8 +19,8 @@ import type { LogEntry } from '../model.js';
 import type { LogAppendResult, LogSelectParams, LogStore, LogStoreStats } from './interface.js';
 import { StreamIndex } from './stream-index.js';
 import { Head, type HeadEntry, type StreamExtent } from './head.js';
-import { readSidecar, removeChunkFiles, seqName, sidecarJson, type ChunkFile } from './chunk-file.js';
-import { candidateRowGroups, rowRanges, SkipIndexBuilder, type SkipIndex } from './skip-index.js';
+import { gcd, indexPath, readSidecar, removeChunkFiles, seqName, sidecarJson, type ChunkFile } from './chunk-file.js';
+import { candidateRowGroups, rowRanges, SkipIndexBuilder, type GramIndex } from './skip-index.js';
 import { checkLineFilters, compileLineFilters, lineFiltersToSql } from './line-filter.js';
 
 export interface LogStoreLogger {
@@ -61,6 +61,10 @@ export interface OpenLogStoreOptions {
 }
 
 const DEFAULT_MAX_LINE = 256 * 1024;
+/** Measured in docs/benchmarks.md ("Logs"): the smallest store at an affordable write CPU. */
+const DEFAULT_ZSTD_LEVEL = 9;
+/** Rows per row group, the unit the skip index skips: a needle search decompresses this many lines per hit. */
+const DEFAULT_ROW_GROUP_ROWS = 4096;
 const BATCH = 1000;
 const MS = 1_000_000n;
 
@@ -121,16 +125,20 @@ class DuckLogStore implements LogStore {
     const names = await readdir(this.chunkDir);
     const seqs = new Set<number>();
     const parquet = new Set<number>();
+    const indexes = new Set<number>();
     for (const n of names) {
       if (n.endsWith('.tmp')) {
         await rm(join(this.chunkDir, n), { force: true });
         continue;
       }
-      const m = /^(\d{8})\.(json|parquet)$/.exec(n);
+      const m = /^(\d{8})\.(json|parquet|idx)$/.exec(n);
       if (!m) continue;
       if (m[2] === 'json') seqs.add(Number(m[1]));
-      else parquet.add(Number(m[1]));
+      else if (m[2] === 'parquet') parquet.add(Number(m[1]));
+      else indexes.add(Number(m[1]));
     }
+    // An index whose sidecar was never written belongs to an interrupted flush.
+    for (const seq of indexes) if (!seqs.has(seq)) await rm(indexPath(this.chunkDir, seq), { force: true });
     const files: ChunkFile[] = [];
     for (const seq of seqs) {
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
@@ -139,7 +147,11 @@ class DuckLogStore implements LogStore {
         continue;
       }
       try {
-        files.push(await readSidecar(this.chunkDir, seq));
+        files.push(
+          await readSidecar(this.chunkDir, seq, (err) =>
+            this.opts.logger?.warn({ seq, err: String(err) }, 'log store: unreadable skip index; the file is read whole'),
+          ),
+        );
       } catch (e) {
         this.opts.logger?.error({ seq, err: String(e) }, 'log store: unreadable chunk sidecar; ignoring the file');
       }
@@ -297,7 +309,14 @@ class DuckLogStore implements LogStore {
       );
       const app = await conn.createAppender(table);
       let n = 0;
+      // The timestamps' common step: every ts - first is a multiple of it (see chunk-file.ts).
+      const first = head.entries[0].ts;
+      let unit = 0n;
       for (const e of head.entries) {
+        if (unit !== 1n) {
+          const d = e.ts - first;
+          if (unit === 0n ? d !== 0n : d % unit !== 0n) unit = gcd(unit, d);
+        }
         app.appendUInteger(e.sid);
         app.appendBigInt(e.ts);
         app.appendVarchar(e.line);
@@ -316,14 +335,24 @@ class DuckLogStore implements LogStore {
       }
       app.flushSync();
       app.closeSync();
-      const stats = await this.writeParquet(conn, `SELECT * FROM ${table}`, seq, walCut, [], head.entries.length, head);
-      return stats;
+      return await this.writeParquet(conn, `SELECT * FROM ${table}`, seq, walCut, [], head.entries.length, {
+        minTs: head.minTs,
+        maxTs: head.maxTs,
+        streams: head.streams,
+        bytes: head.bytes,
+        tsUnit: unit === 0n ? 1n : unit,
+      });
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
       conn.closeSync();
     }
   }
 
+  /**
+   * Writes the rows of `selectSql` (columns stream_id, ts in ns, line, metadata, trace_id, span_id) as one
+   * Parquet file with its index and sidecar. `ts` is stored as tq = (ts - minTs) / tsUnit, where tsUnit must
+   * divide every ts - minTs.
+   */
   private async writeParquet(
     conn: DuckDBConnection,
     selectSql: string,
@@ -331,23 +360,26 @@ class DuckLogStore implements LogStore {
     walCut: number,
     replaces: number[],
     rows: number,
-    extents: { minTs: bigint; maxTs: bigint; streams: ReadonlyMap<number, StreamExtent>; bytes: number },
+    extents: { minTs: bigint; maxTs: bigint; streams: ReadonlyMap<number, StreamExtent>; bytes: number; tsUnit: bigint },
   ): Promise<ChunkFile> {
     const path = join(this.chunkDir, `${seqName(seq)}.parquet`);
     const tmp = `${path}.tmp`;
-    const level = this.opts.zstdLevel ?? 7;
-    const rgRows = this.opts.rowGroupRows ?? 16384;
+    const level = this.opts.zstdLevel ?? DEFAULT_ZSTD_LEVEL;
+    const rgRows = this.opts.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
+    const base = extents.minTs;
+    const unit = extents.tsUnit > 0n ? extents.tsUnit : 1n;
     await conn.run(
-      `COPY (${selectSql} ORDER BY stream_id, ts) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE ${rgRows}, PARQUET_VERSION V2)`,
+      `COPY (SELECT stream_id, (ts - ${base}) // ${unit} AS tq, line, metadata, trace_id, span_id FROM (${selectSql}) ORDER BY stream_id, tq) ` +
+        `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE ${rgRows}, PARQUET_VERSION V2)`,
     );
     const skip = await this.buildSkipIndex(conn, tmp);
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await syncFile(tmp);
     const fileBytes = (await stat(tmp)).size;
+    const idx = skip.encode();
+    const idxPath = indexPath(this.chunkDir, seq);
+    await writeFile(`${idxPath}.tmp`, idx);
+    await syncFile(`${idxPath}.tmp`);
+    await rename(`${idxPath}.tmp`, idxPath);
     const file: ChunkFile = {
       seq,
       path,
@@ -359,18 +391,16 @@ class DuckLogStore implements LogStore {
       walCut,
       replaces,
       streams: extents.streams,
+      tsBase: base,
+      tsUnit: unit,
       skip,
+      indexBytes: idx.length,
       refs: 0,
       deleted: false,
     };
     const sidecar = join(this.chunkDir, `${seqName(seq)}.json`);
     await writeFile(`${sidecar}.tmp`, sidecarJson(file));
-    const sfh = await open(`${sidecar}.tmp`, 'r+');
-    try {
-      await sfh.sync();
-    } finally {
-      await sfh.close();
-    }
+    await syncFile(`${sidecar}.tmp`);
     await rename(`${sidecar}.tmp`, sidecar);
     await syncDir(this.chunkDir);
     await rename(tmp, path);
@@ -378,8 +408,8 @@ class DuckLogStore implements LogStore {
     return file;
   }
 
-  /** Reads the written file back (its exact row order and row groups) and builds its 3-gram filters. */
-  private async buildSkipIndex(conn: DuckDBConnection, path: string): Promise<SkipIndex> {
+  /** Reads the written file back (its exact row order and row groups) and builds its 3-gram index. */
+  private async buildSkipIndex(conn: DuckDBConnection, path: string): Promise<GramIndex> {
     const meta = await conn.runAndReadAll(
       `SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(${sqlString(path)}) GROUP BY row_group_id ORDER BY row_group_id`,
     );
@@ -426,18 +456,21 @@ class DuckLogStore implements LogStore {
       }
     }
     const walCut = small.reduce((m, f) => Math.max(m, f.walCut), 0);
+    // Every input timestamp is tsBase + k × tsUnit of its file, so this divides every ts - minTs of the merge.
+    let unit = 0n;
+    for (const f of small) unit = gcd(gcd(unit, f.tsUnit ?? 1n), (f.tsBase ?? minTs) - minTs);
     const conn = await this.db.connect();
     try {
-      const list = `[${small.map((f) => sqlString(f.path)).join(', ')}]`;
-      const merged = await this.writeParquet(
-        conn,
-        `SELECT * FROM read_parquet(${list})`,
-        seq,
-        walCut,
-        small.map((f) => f.seq),
-        rows,
-        { minTs, maxTs, streams, bytes },
-      );
+      const union = small
+        .map((f) => `SELECT stream_id, ${tsColumn(f)} AS ts, line, metadata, trace_id, span_id FROM read_parquet(${sqlString(f.path)})`)
+        .join(' UNION ALL ');
+      const merged = await this.writeParquet(conn, union, seq, walCut, small.map((f) => f.seq), rows, {
+        minTs,
+        maxTs,
+        streams,
+        bytes,
+        tsUnit: unit === 0n ? 1n : unit,
+      });
       this.files = this.files.filter((f) => !small.includes(f));
       this.files.push(merged);
       this.files.sort((a, b) => a.seq - b.seq);
@@ -560,42 +593,47 @@ class DuckLogStore implements LogStore {
       }
     };
     if (files.length > 0) {
-      const where: string[] = [`ts >= ${params.start}`, `ts < ${params.end}`];
+      const where: string[] = [];
       let allIn = true;
       for (const f of files) for (const sid of f.streams.keys()) if (!sids.has(sid)) allIn = false;
       if (!allIn) where.push(`stream_id IN (${[...sids].join(',')})`);
       const lf = lineFiltersToSql(filters);
       if (lf.sql) where.push(lf.sql);
+      const rest = where.map((w) => ` AND ${w}`).join('');
       const cols = 'stream_id, ts, line, metadata, trace_id, span_id';
       // Files without a skip index (written before it existed) and files where every row group may match are
       // read whole; of the rest only the candidate row groups are read, each range as its own scan (the engine
-      // skips row groups for one file_row_number range, not for an OR of several).
-      const whole: ChunkFile[] = [];
-      const parts: { path: string; from: number; to: number }[] = [];
-      let rowGroups = 0;
-      let skipped = 0;
-      for (const f of files) {
-        if (!f.skip) {
-          whole.push(f);
-          continue;
-        }
-        const cand = candidateRowGroups(f.skip, filters);
-        rowGroups += cand.length;
-        skipped += f.skip.rowGroups.length - cand.length;
-        if (cand.length === f.skip.rowGroups.length) whole.push(f);
-        else for (const [from, to] of rowRanges(cand)) parts.push({ path: f.path, from, to });
-      }
-      this.opts.onScan?.({ files: whole.length + new Set(parts.map((p) => p.path)).size, rowGroups, skippedRowGroups: skipped });
+      // skips row groups for one file_row_number range, not for an OR of several). Files in the old timestamp
+      // layout (column ts) share one scan; the others each have their own ts encoding, so one scan each.
+      const legacyWhole: ChunkFile[] = [];
       const scans: string[] = [];
       const args: string[] = [];
-      const cond = where.join(' AND ');
-      if (whole.length > 0) {
-        scans.push(`SELECT ${cols} FROM read_parquet([${whole.map((f) => sqlString(f.path)).join(', ')}]) WHERE ${cond}`);
+      let rowGroups = 0;
+      let skipped = 0;
+      let scannedFiles = 0;
+      const scan = (f: ChunkFile, rows?: [number, number]): void => {
+        const src = rows ? `read_parquet(${sqlString(f.path)}, file_row_number = true)` : `read_parquet(${sqlString(f.path)})`;
+        const range = rows ? `file_row_number BETWEEN ${rows[0]} AND ${rows[1]} AND ` : '';
+        const tsCols = f.tsUnit === undefined ? cols : `stream_id, ${tsColumn(f)} AS ts, line, metadata, trace_id, span_id`;
+        scans.push(`SELECT ${tsCols} FROM ${src} WHERE ${range}${tsRange(f, params.start, params.end)}${rest}`);
         args.push(...lf.params);
+      };
+      for (const f of files) {
+        const cand = f.skip ? candidateRowGroups(f.skip, filters) : undefined;
+        if (f.skip && cand) {
+          rowGroups += cand.length;
+          skipped += f.skip.rowGroups.length - cand.length;
+        }
+        if (cand && cand.length === 0) continue;
+        scannedFiles++;
+        if (cand && f.skip && cand.length < f.skip.rowGroups.length) for (const r of rowRanges(cand)) scan(f, r);
+        else if (f.tsUnit === undefined) legacyWhole.push(f);
+        else scan(f);
       }
-      for (const p of parts) {
+      this.opts.onScan?.({ files: scannedFiles, rowGroups, skippedRowGroups: skipped });
+      if (legacyWhole.length > 0) {
         scans.push(
-          `SELECT ${cols} FROM read_parquet(${sqlString(p.path)}, file_row_number = true) WHERE file_row_number BETWEEN ${p.from} AND ${p.to} AND ${cond}`,
+          `SELECT ${cols} FROM read_parquet([${legacyWhole.map((f) => sqlString(f.path)).join(', ')}]) WHERE ts >= ${params.start} AND ts < ${params.end}${rest}`,
         );
         args.push(...lf.params);
       }
@@ -754,6 +792,31 @@ function timeWindows(srcs: Source[], start: bigint, end: bigint, forward: boolea
     if (sources.length > 0) out.push({ start: w0, end: w1, sources });
   }
   return forward ? out : out.reverse();
+}
+
+/** SQL for a file's nanosecond timestamp (see chunk-file.ts: `tq` files store (ts - tsBase) / tsUnit). */
+function tsColumn(f: ChunkFile): string {
+  return f.tsUnit === undefined ? 'ts' : `(${f.tsBase}::BIGINT + tq * ${f.tsUnit}::BIGINT)`;
+}
+
+/** SQL condition for start ≤ ts < end on a file's stored column, so the engine can prune by its statistics. */
+function tsRange(f: ChunkFile, start: bigint, end: bigint): string {
+  if (f.tsUnit === undefined || f.tsBase === undefined) return `ts >= ${start} AND ts < ${end}`;
+  // base + tq·u ≥ start ⇔ tq ≥ ⌈(start − base) / u⌉, and base + tq·u < end ⇔ tq < ⌈(end − base) / u⌉.
+  return `tq >= ${ceilDiv(start - f.tsBase, f.tsUnit)} AND tq < ${ceilDiv(end - f.tsBase, f.tsUnit)}`;
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return a >= 0n ? (a + b - 1n) / b : -(-a / b);
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 function cmpBig(a: bigint, b: bigint): number {
