@@ -1,7 +1,7 @@
 /**
  * Where the memory per active series goes, in one process: the benchmark's series (bench/metrics-core/series.ts)
- * pushed through the same receive path the server uses (snappy → decodeWriteRequest with the receiver's label
- * cache → appendWriteRequest → TSDB head with its WAL), without HTTP, then a breakdown after a full GC.
+ * pushed through the same receive path the server uses (snappy → ingestWriteRequest with the receiver's label
+ * cache → TSDB head with its WAL), without HTTP, then a breakdown after a full GC.
  *
  *   node --expose-gc --import tsx bench/metrics-core/memory.ts [--series 100000] [--rounds 40] [--snapshot FILE]
  *
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import { TSDB } from '../../src/metrics/tsdb/db.js';
-import { appendWriteRequest, ReceiverLabelCache } from '../../src/metrics/remote/receive.js';
-import { decodeWriteRequest, snappyUncompress } from '../../src/metrics/remote/codec.js';
+import { ingestWriteRequest, ReceiverLabelCache } from '../../src/metrics/remote/receive.js';
+import { snappyUncompress } from '../../src/metrics/remote/codec.js';
 import { ROUND_MS } from './load.js';
 import { buildTemplates, fillAndCompress } from './requests.js';
 import { advance, generateSeries } from './series.js';
@@ -66,7 +66,7 @@ const db = await TSDB.open({ dir });
 function createIngest() {
   // As registerRemoteWriteRoutes sets it up for a TSDB.
   const cache = new ReceiverLabelCache((l) => db.canonicalLabels(l));
-  return { write: (buf: Uint8Array) => appendWriteRequest(db, decodeWriteRequest(buf, cache.decoded).series, cache) };
+  return { write: (buf: Uint8Array) => ingestWriteRequest(db, buf, cache) };
 }
 let ingest: ReturnType<typeof createIngest> | undefined = createIngest();
 const base = measure();

@@ -364,7 +364,7 @@ function decodeLabel(c: Cursor, end: number): Label {
   return { name, value };
 }
 
-function decodeSample(c: Cursor, end: number): { t: number; v: number } {
+function decodeSample(c: Cursor, end: number, into: SeriesScratch): void {
   const outerEnd = c.end;
   c.end = end;
   let v = 0;
@@ -380,7 +380,7 @@ function decodeSample(c: Cursor, end: number): { t: number; v: number } {
     }
   }
   c.end = outerEnd;
-  return { t, v };
+  into.push(t, v);
 }
 
 function decodeExemplar(c: Cursor, end: number): WriteExemplar {
@@ -431,13 +431,58 @@ function labelRunEnd(buf: Uint8Array, pos: number, end: number): number {
   return pos;
 }
 
-function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | undefined): WriteSeries {
+/**
+ * One TimeSeries being decoded. Reused from series to series: samples go into typed arrays rather than an
+ * object each, which matters on the ingest path where most series carry one sample.
+ */
+class SeriesScratch {
+  labels: Label[] = [];
+  /** labels came from the cache (shared, read-only). */
+  cached = false;
+  /** Key for SeriesLabelCache.put when not cached; -1 when the series cannot be cached. */
+  hash = -1;
+  n = 0;
+  ts = new Float64Array(16);
+  vs = new Float64Array(16);
+  exemplars: WriteExemplar[] | undefined;
+  histogramCount = 0;
+
+  push(t: number, v: number): void {
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      const vs = new Float64Array(this.n * 2);
+      vs.set(this.vs);
+      this.ts = ts;
+      this.vs = vs;
+    }
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.n++;
+  }
+
+  toWriteSeries(): WriteSeries {
+    const samples = new Array<{ t: number; v: number }>(this.n);
+    for (let i = 0; i < this.n; i++) samples[i] = { t: this.ts[i], v: this.vs[i] };
+    const s: WriteSeries = { labels: this.labels, samples };
+    if (this.cached) s.cachedLabels = true;
+    else if (this.hash >= 0) s.labelsHash = this.hash;
+    if (this.exemplars) s.exemplars = this.exemplars;
+    if (this.histogramCount) s.histogramCount = this.histogramCount;
+    return s;
+  }
+}
+
+function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | undefined, out: SeriesScratch): void {
   const outerEnd = c.end;
   c.end = end;
   let labels: Label[] = [];
   let hash = -1;
   let cachedLabels = false;
   let runEnd = -1;
+  out.n = 0;
+  out.exemplars = undefined;
+  out.histogramCount = 0;
   if (cache !== undefined) {
     // Senders write the labels first and contiguously; only that (usual) layout is cached.
     runEnd = labelRunEnd(c.buf, c.pos, end);
@@ -452,9 +497,6 @@ function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | unde
       }
     }
   }
-  const samples: { t: number; v: number }[] = [];
-  let exemplars: WriteExemplar[] | undefined;
-  let histogramCount = 0;
   while (c.pos < end) {
     const tagStart = c.pos;
     const tag = c.uint32();
@@ -473,24 +515,21 @@ function decodeTimeSeries(c: Cursor, end: number, cache: SeriesLabelCache | unde
     } else if (field === 2) {
       expectWireType('TimeSeries.samples', wt, 2);
       const len = c.length();
-      samples.push(decodeSample(c, c.pos + len));
+      decodeSample(c, c.pos + len, out);
     } else if (field === 3) {
       expectWireType('TimeSeries.exemplars', wt, 2);
       const len = c.length();
-      (exemplars ??= []).push(decodeExemplar(c, c.pos + len));
+      (out.exemplars ??= []).push(decodeExemplar(c, c.pos + len));
     } else if (field === 4) {
       expectWireType('TimeSeries.histograms', wt, 2);
       c.skip(wt);
-      histogramCount++;
+      out.histogramCount++;
     } else c.skip(wt);
   }
   c.end = outerEnd;
-  const s: WriteSeries = { labels, samples };
-  if (cachedLabels) s.cachedLabels = true;
-  else if (hash >= 0) s.labelsHash = hash;
-  if (exemplars) s.exemplars = exemplars;
-  if (histogramCount) s.histogramCount = histogramCount;
-  return s;
+  out.labels = labels;
+  out.cached = cachedLabels;
+  out.hash = cachedLabels ? -1 : hash;
 }
 
 function decodeMetadata(c: Cursor, end: number): WriteMetadata {
@@ -525,25 +564,66 @@ function decodeMetadata(c: Cursor, end: number): WriteMetadata {
  * the others carry `labelsHash`, under which the caller may store their final form.
  */
 export function decodeWriteRequest(buf: Uint8Array, cache?: SeriesLabelCache): DecodedWriteRequest {
-  const c = new Cursor(buf, 0, buf.length);
   const series: WriteSeries[] = [];
-  const metadata: WriteMetadata[] = [];
-  while (c.pos < c.end) {
-    const tag = c.uint32();
-    const field = tag >>> 3;
-    const wt = tag & 7;
-    if (field === 0) throw new ProtobufDecodeError('invalid field number 0');
-    if (field === 1) {
-      expectWireType('WriteRequest.timeseries', wt, 2);
-      const len = c.length();
-      series.push(decodeTimeSeries(c, c.pos + len, cache));
-    } else if (field === 3) {
-      expectWireType('WriteRequest.metadata', wt, 2);
-      const len = c.length();
-      metadata.push(decodeMetadata(c, c.pos + len));
-    } else c.skip(wt);
-  }
+  const metadata = visitWriteRequest(buf, cache, (s) => series.push((s as SeriesScratch).toWriteSeries()));
   return { series, metadata };
+}
+
+/** One decoded series as visitWriteRequest hands it over; valid only during the callback. */
+export interface VisitedSeries {
+  /** As received; shared and read-only when `cached` (the array stored with SeriesLabelCache.put). */
+  readonly labels: Label[];
+  readonly cached: boolean;
+  /** Key for SeriesLabelCache.put (not cached and cacheable), else -1. */
+  readonly hash: number;
+  /** Number of samples; their timestamps and values are ts[0..n) and vs[0..n). */
+  readonly n: number;
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  readonly exemplars: WriteExemplar[] | undefined;
+  readonly histogramCount: number;
+}
+
+const visitScratch = new SeriesScratch();
+let visitScratchBusy = false;
+
+/**
+ * Decodes a WriteRequest series by series without building an object per series or sample: `onSeries` sees
+ * each one as it is decoded (in order; the view is reused, copy what you keep). Returns the metadata. Throws
+ * ProtobufDecodeError on malformed input — possibly after some series were visited.
+ */
+export function visitWriteRequest(buf: Uint8Array, cache: SeriesLabelCache | undefined, onSeries: (s: VisitedSeries) => void): WriteMetadata[] {
+  const c = new Cursor(buf, 0, buf.length);
+  const metadata: WriteMetadata[] = [];
+  // The shared scratch is free unless this is a visit from within another one's callback.
+  const reuse = !visitScratchBusy;
+  const scratch = reuse ? visitScratch : new SeriesScratch();
+  visitScratchBusy = true;
+  try {
+    while (c.pos < c.end) {
+      const tag = c.uint32();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 0) throw new ProtobufDecodeError('invalid field number 0');
+      if (field === 1) {
+        expectWireType('WriteRequest.timeseries', wt, 2);
+        const len = c.length();
+        decodeTimeSeries(c, c.pos + len, cache, scratch);
+        onSeries(scratch);
+      } else if (field === 3) {
+        expectWireType('WriteRequest.metadata', wt, 2);
+        const len = c.length();
+        metadata.push(decodeMetadata(c, c.pos + len));
+      } else c.skip(wt);
+    }
+  } finally {
+    if (reuse) {
+      visitScratchBusy = false;
+      scratch.labels = [];
+      scratch.exemplars = undefined;
+    }
+  }
+  return metadata;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -18,14 +18,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, register } from 'prom-client';
 import { formatLabels, sortLabels, validateLabels, type Label, type Labels } from '../../model/labels.js';
-import { AppendError, type AppendErrorKind, type Storage } from '../storage/interface.js';
+import { AppendError, type Appender, type AppendErrorKind, type Storage } from '../storage/interface.js';
 import {
-  decodeWriteRequest,
   ProtobufDecodeError,
   snappyDecodedLength,
   SeriesLabelCache,
   snappyUncompress,
   SnappyDecodeError,
+  visitWriteRequest,
+  type VisitedSeries,
   type WriteSeries,
 } from './codec.js';
 
@@ -96,56 +97,107 @@ export class ReceiverLabelCache {
 }
 
 /**
+ * Appends series through one appender as they are decoded; refused samples are counted, not fatal. Series
+ * whose labels were validated here are remembered in the cache once the request commits.
+ */
+class RequestAppender {
+  readonly rejected = new Map<RejectReason, number>();
+  appended = 0;
+  received = 0;
+  firstError: string | undefined;
+  private learned: { hash: number; labels: Labels }[] | undefined;
+
+  constructor(
+    readonly app: Appender,
+    private readonly cache: ReceiverLabelCache | undefined,
+  ) {}
+
+  private reject(reason: RejectReason, n: number, msg: string): void {
+    if (n <= 0) return;
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + n);
+    this.firstError ??= msg;
+  }
+
+  /** Throws only what the storage throws other than AppendError. */
+  add(s: VisitedSeries): void {
+    this.received += s.n;
+    if (s.histogramCount) this.reject('native_histogram', s.histogramCount, REASON_TEXT.native_histogram);
+    let labels: Labels;
+    if (s.cached) labels = s.labels;
+    else {
+      // Prometheus drops labels with empty values before anything else.
+      let raw: Label[] = s.labels;
+      if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
+      const res = checkedLabels(raw);
+      if (typeof res === 'string') {
+        this.reject('invalid_labels', s.n, `${res} in series ${formatRaw(raw)}`);
+        return;
+      }
+      labels = res;
+      // Only a label set that is its own wire form can be found again by the cache (see SeriesLabelCache).
+      if (this.cache && s.hash >= 0 && res === s.labels) (this.learned ??= []).push({ hash: s.hash, labels });
+    }
+    const { ts, vs, n } = s;
+    for (let i = 0; i < n; i++) {
+      try {
+        this.app.append(labels, ts[i], vs[i]);
+        this.appended++;
+      } catch (err) {
+        if (!(err instanceof AppendError)) throw err;
+        this.reject(err.kind, 1, `${REASON_TEXT[err.kind]}: series ${formatLabels(labels)}, timestamp ${ts[i]}`);
+      }
+    }
+  }
+
+  async commit(): Promise<WriteResult> {
+    await this.app.commit();
+    if (this.learned) this.cache?.remember(this.learned);
+    return { appended: this.appended, rejected: this.rejected, firstError: this.firstError };
+  }
+}
+
+/**
  * Appends decoded series through one appender and commits. Refused samples are counted, not fatal.
  * Throws only when the storage fails (append throwing something other than AppendError, or commit).
  * With a cache (the one the series were decoded with), validated label sets are remembered after the commit.
  */
 export async function appendWriteRequest(storage: Storage, series: readonly WriteSeries[], cache?: ReceiverLabelCache): Promise<WriteResult> {
-  const app = storage.appender();
-  const rejected = new Map<RejectReason, number>();
-  let appended = 0;
-  let firstError: string | undefined;
-  const reject = (reason: RejectReason, n: number, msg: string): void => {
-    if (n <= 0) return;
-    rejected.set(reason, (rejected.get(reason) ?? 0) + n);
-    firstError ??= msg;
-  };
-  let learned: { hash: number; labels: Labels }[] | undefined;
+  const req = new RequestAppender(storage.appender(), cache);
   try {
-    for (const ts of series) {
-      if (ts.histogramCount) reject('native_histogram', ts.histogramCount, REASON_TEXT.native_histogram);
-      let labels: Labels;
-      if (ts.cachedLabels) labels = ts.labels;
-      else {
-        // Prometheus drops labels with empty values before anything else.
-        let raw: Label[] = ts.labels;
-        if (raw.some((l) => l.value === '')) raw = raw.filter((l) => l.value !== '');
-        const res = checkedLabels(raw);
-        if (typeof res === 'string') {
-          reject('invalid_labels', ts.samples.length, `${res} in series ${formatRaw(raw)}`);
-          continue;
-        }
-        labels = res;
-        // Only a label set that is its own wire form can be found again by the cache (see SeriesLabelCache).
-        if (cache && ts.labelsHash !== undefined && res === ts.labels) (learned ??= []).push({ hash: ts.labelsHash, labels });
-      }
-      for (const s of ts.samples) {
-        try {
-          app.append(labels, s.t, s.v);
-          appended++;
-        } catch (err) {
-          if (!(err instanceof AppendError)) throw err;
-          reject(err.kind, 1, `${REASON_TEXT[err.kind]}: series ${formatLabels(labels)}, timestamp ${s.t}`);
-        }
-      }
+    for (const ws of series) {
+      req.add({
+        labels: ws.labels,
+        cached: ws.cachedLabels === true,
+        hash: ws.labelsHash ?? -1,
+        n: ws.samples.length,
+        ts: Float64Array.from(ws.samples, (x) => x.t),
+        vs: Float64Array.from(ws.samples, (x) => x.v),
+        exemplars: ws.exemplars,
+        histogramCount: ws.histogramCount ?? 0,
+      });
     }
   } catch (err) {
-    app.rollback();
+    req.app.rollback();
     throw err;
   }
-  await app.commit();
-  if (learned) cache!.remember(learned);
-  return { appended, rejected, firstError };
+  return req.commit();
+}
+
+/**
+ * Decodes an uncompressed WriteRequest and appends its series as they are decoded (no object per series
+ * or sample), then commits. Throws ProtobufDecodeError for a malformed request — nothing of it is committed
+ * then — and whatever the storage throws when it fails.
+ */
+export async function ingestWriteRequest(storage: Storage, buf: Uint8Array, cache?: ReceiverLabelCache): Promise<WriteResult & { received: number }> {
+  const req = new RequestAppender(storage.appender(), cache);
+  try {
+    visitWriteRequest(buf, cache?.decoded, (s) => req.add(s));
+  } catch (err) {
+    req.app.rollback();
+    throw err;
+  }
+  const res = await req.commit();
+  return { ...res, received: req.received };
 }
 
 // Label names and metric names repeat across series and requests; remembering which are valid skips the
@@ -224,25 +276,16 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWrit
     if (declared > maxDecompressed) {
       return fail(reply, 413, `decompressed body of ${declared} bytes exceeds the limit of ${maxDecompressed} bytes`);
     }
-    let series: WriteSeries[];
+    let res: WriteResult & { received: number };
     try {
-      series = decodeWriteRequest(snappyUncompress(body), labelCache.decoded).series;
+      res = await ingestWriteRequest(deps.storage, snappyUncompress(body), labelCache);
     } catch (err) {
       if (err instanceof SnappyDecodeError) return fail(reply, 400, `snappy: corrupt input (${err.message})`);
       if (err instanceof ProtobufDecodeError) return fail(reply, 400, `protobuf: ${err.message}`);
-      throw err;
-    }
-    let sampleCount = 0;
-    for (const s of series) sampleCount += s.samples.length;
-    receivedSamples.inc(sampleCount);
-
-    let res: WriteResult;
-    try {
-      res = await appendWriteRequest(deps.storage, series, labelCache);
-    } catch (err) {
       log.error({ err }, 'remote write: storage append/commit failed');
       return fail(reply, 500, `storage error: ${err instanceof Error ? err.message : String(err)}`);
     }
+    receivedSamples.inc(res.received);
     appendedSamples.inc(res.appended);
     for (const [reason, n] of res.rejected) rejectedSamples.inc({ reason }, n);
     const hardRejects = [...res.rejected.keys()].some((k) => k !== 'native_histogram');
