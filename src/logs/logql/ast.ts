@@ -9,6 +9,8 @@ export interface LineFilterStage {
   readonly op: LineFilterOp;
   /** Alternatives joined by `or`: the filter passes when any matches (for `!=`/`!~`: when none does). */
   readonly values: readonly string[];
+  /** `ip("…")` alternatives (only with `|=` and `!=`): matched against the IP-looking tokens of the line. */
+  readonly ips?: readonly string[];
 }
 
 /** A path into a JSON document: object keys and array indexes, as `a.b[0]["c d"]`. */
@@ -44,6 +46,7 @@ export interface UnpackStage {
 export type LabelFilterExpr =
   | { readonly type: 'and' | 'or'; readonly left: LabelFilterExpr; readonly right: LabelFilterExpr }
   | { readonly type: 'string'; readonly matcher: Matcher }
+  | { readonly type: 'ip'; readonly name: string; readonly op: '=' | '!='; readonly pattern: string }
   | { readonly type: 'number' | 'duration' | 'bytes'; readonly name: string; readonly op: CompareOp; readonly value: number };
 
 export interface LabelFilterStage {

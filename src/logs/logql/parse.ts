@@ -9,6 +9,7 @@ import type { SyntaxNode } from '@lezer/common';
 import type { Matcher, MatchType } from '../../model/matcher.js';
 import { anchoredRegExp } from '../../model/matcher.js';
 import { unquoteString } from '../../metrics/promql/parser/literals.js';
+import { parseIpPattern } from './ip.js';
 import type {
   BinaryExpr,
   BinaryOp,
@@ -277,30 +278,61 @@ class Builder {
   private lineFilters(n: SyntaxNode, out: Stage[]): void {
     for (const c of this.children(n)) {
       if (c.name === 'LineFilters') this.lineFilters(c, out);
-      else if (c.name === 'LineFilter') {
+      else if (c.name === 'OrFilter') {
+        // `!= ip("…") or "x"`: the grammar hangs the alternatives after an ip() filter beside it.
+        const last = out.pop();
+        if (!last || last.type !== 'lineFilter') this.fail(c, 'syntax error: "or" without a line filter before it');
+        const values = [...last.values];
+        const ips = [...(last.ips ?? [])];
+        this.filterValues(c, last.op, values, ips);
+        out.push(this.lineFilterStage(c, last.op, values, ips));
+      } else if (c.name === 'LineFilter') {
         const f = c.getChild('Filter');
         const opText = f ? this.text(f) : '';
         if (!['|=', '!=', '|~', '!~'].includes(opText)) this.fail(c, `syntax error: unsupported line filter ${JSON.stringify(this.text(c))}`);
         const op = opText as LineFilterOp;
         const values: string[] = [];
-        for (const v of this.children(c)) {
-          if (v.name === 'String') values.push(this.str(v));
-          else if (v.name === 'OrFilter') for (const s of v.getChildren('String')) values.push(this.str(s));
-          else if (v.name === 'Ip' || v.name === 'FilterOp') this.fail(v, 'syntax error: ip() line filters are not supported');
-        }
-        if (values.length === 0) this.fail(c, 'syntax error: line filter without a value');
-        if (op === '|~' || op === '!~') {
-          for (const v of values) {
-            try {
-              anchoredRegExp(v);
-            } catch (e) {
-              this.fail(c, `error parsing regexp: ${(e as Error).message}`);
-            }
-          }
-        }
-        out.push({ type: 'lineFilter', op, values });
+        const ips: string[] = [];
+        this.filterValues(c, op, values, ips);
+        out.push(this.lineFilterStage(c, op, values, ips));
       }
     }
+  }
+
+  /** The string and `ip("…")` alternatives of a line filter (an ip() is a FilterOp followed by its String). */
+  private filterValues(parent: SyntaxNode, op: LineFilterOp, values: string[], ips: string[]): void {
+    let ipNext = false;
+    for (const v of this.children(parent)) {
+      if (v.name === 'FilterOp') ipNext = true;
+      else if (v.name === 'String') {
+        if (!ipNext) values.push(this.str(v));
+        else {
+          if (op === '|~' || op === '!~') this.fail(v, 'ip: invalid operation: ip() works with |= and != only');
+          const pattern = this.str(v);
+          try {
+            parseIpPattern(pattern);
+          } catch (e) {
+            this.fail(v, (e as Error).message);
+          }
+          ips.push(pattern);
+        }
+        ipNext = false;
+      } else if (v.name === 'OrFilter') this.filterValues(v, op, values, ips);
+    }
+  }
+
+  private lineFilterStage(n: SyntaxNode, op: LineFilterOp, values: string[], ips: string[]): Stage {
+    if (values.length === 0 && ips.length === 0) this.fail(n, 'syntax error: line filter without a value');
+    if (op === '|~' || op === '!~') {
+      for (const v of values) {
+        try {
+          anchoredRegExp(v);
+        } catch (e) {
+          this.fail(n, `error parsing regexp: ${(e as Error).message}`);
+        }
+      }
+    }
+    return ips.length > 0 ? { type: 'lineFilter', op, values, ips } : { type: 'lineFilter', op, values };
   }
 
   private labelParser(n: SyntaxNode): Stage {
@@ -412,8 +444,19 @@ class Builder {
         const lit = k.getChild('LiteralExpr')!;
         return { type: 'number', name, op, value: this.literal(lit) };
       }
-      case 'IpLabelFilter':
-        this.fail(k, 'syntax error: ip() label filters are not supported');
+      case 'IpLabelFilter': {
+        const name = this.text(k.getChild('Identifier')!);
+        const s = k.getChild('String')!;
+        const pattern = this.str(s);
+        try {
+          parseIpPattern(pattern);
+        } catch (e) {
+          this.fail(s, (e as Error).message);
+        }
+        const op = k.getChild('Neq') ? '!=' : k.getChild('Eq') ? '=' : undefined;
+        if (!op) this.fail(k, 'ip: invalid operation: ip() label filters take = or !=');
+        return { type: 'ip', name, op, pattern };
+      }
       default:
         this.fail(k, `syntax error: unexpected ${JSON.stringify(this.text(k))}`);
     }

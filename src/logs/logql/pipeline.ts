@@ -4,6 +4,7 @@
  * (renamed `<name>_extracted` when a stream label already has the name) and record failures in `__error__`
  * and `__error_details__` as Loki does.
  */
+import { containsMatchingIp, parseIpPattern } from './ip.js';
 import type { Label, Labels } from '../../model/labels.js';
 import { labelsKey } from '../../model/labels.js';
 import { compileMatcher, type CompiledMatcher } from '../../model/matcher.js';
@@ -293,6 +294,17 @@ export function compileLabelFilter(f: LabelFilterExpr): StageFn {
       const name = f.matcher.name;
       return (s) => m.matches(s.labels.get(name) ?? '');
     }
+    case 'ip': {
+      const m = parseIpPattern(f.pattern);
+      const { name, op } = f;
+      return (s) => {
+        // As Loki: a line that already failed parsing is left to the string matchers; a missing label fails.
+        if (s.labels.has(ERROR_LABEL)) return true;
+        const v = s.labels.get(name);
+        if (v === undefined) return false;
+        return containsMatchingIp(v, m) === (op === '=');
+      };
+    }
     default: {
       const conv: (v: string) => number | undefined =
         f.type === 'duration' ? (v) => {
@@ -324,6 +336,12 @@ const ANSI_RE = /\x1b\[[0-9;]*[A-Za-z]/g;
 function compileStage(st: Stage): StageFn {
   switch (st.type) {
     case 'lineFilter': {
+      if (st.ips && st.ips.length > 0) {
+        const ips = st.ips.map(parseIpPattern);
+        const strings = st.values.length > 0 ? lineFilterTest({ op: '|=', values: st.values }) : () => false;
+        const any = (line: string): boolean => strings(line) || ips.some((m) => containsMatchingIp(line, m));
+        return st.op === '!=' ? (s) => !any(s.line) : (s) => any(s.line);
+      }
       const test = lineFilterTest(st);
       return (s) => test(s.line);
     }
