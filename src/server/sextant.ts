@@ -188,7 +188,8 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   const app = createHttpServer({ logger, bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024 });
   registerLifecycleRoutes(app, { isReady: () => ready, reload: () => reload() });
   registerCollectorRoutes(app);
-  registerRemoteWriteRoutes(app, { storage, logger });
+  // The receiver's label cache references the head's own label arrays rather than copies.
+  registerRemoteWriteRoutes(app, { storage, logger, canonicalLabels: (labels) => tsdb.canonicalLabels(labels) });
   registerOtlpMetricsRoutes(app, { storage, logger });
   registerQueryRoutes(app, { storage, engine });
   registerSeriesRoutes(app, { storage, parseSelector: parseSeriesSelector });
