@@ -6,29 +6,19 @@
 import { forwardRef } from 'react';
 import { EditorView } from '@codemirror/view';
 import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
-import { HighlightStyle, indentOnInput } from '@codemirror/language';
+import { indentOnInput } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
 import { tags } from '@lezer/highlight';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
-import { QueryEditor, type QueryEditorConfig, type QueryEditorHandle, type QueryEditorProps } from './QueryEditor.js';
+import { QueryEditor, queryHighlight, type QueryEditorConfig, type QueryEditorHandle, type QueryEditorProps } from './QueryEditor.js';
 
 export type PromQLEditorHandle = QueryEditorHandle;
 export type PromQLEditorProps = QueryEditorProps;
 
-const highlight = HighlightStyle.define([
+const highlight = queryHighlight([
   { tag: tags.name, color: 'var(--syntax-name)' },
-  { tag: tags.number, color: 'var(--syntax-number)' },
-  { tag: tags.string, color: 'var(--syntax-string)' },
-  { tag: tags.keyword, color: 'var(--syntax-keyword)', fontWeight: '600' },
-  { tag: tags.function(tags.variableName), color: 'var(--syntax-function)' },
-  { tag: tags.labelName, color: 'var(--syntax-label)' },
-  { tag: tags.operator, color: 'var(--syntax-operator)' },
   { tag: tags.modifier, color: 'var(--syntax-keyword)' },
-  { tag: tags.paren, color: 'var(--text-muted)' },
-  { tag: tags.squareBracket, color: 'var(--text-muted)' },
-  { tag: tags.brace, color: 'var(--text-muted)' },
   { tag: tags.invalid, color: 'var(--danger)' },
-  { tag: tags.comment, color: 'var(--text-faint)', fontStyle: 'italic' },
 ]);
 
 // The completion and lint popups only PromQL has; the base look comes from QueryEditor.

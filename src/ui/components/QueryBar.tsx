@@ -48,3 +48,19 @@ export function ResultCard({ loading, blank, busy = 'Running query…', children
     </section>
   );
 }
+
+/** How many lines or traces to fetch at most. */
+export function LimitSelect({ label, value, options, onChange }: { label: string; value: number; options: readonly number[]; onChange(limit: number): void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {options.map((l) => (
+          <option key={l} value={l}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

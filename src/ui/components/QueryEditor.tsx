@@ -8,7 +8,8 @@ import { EditorState, Prec, type Extension } from '@codemirror/state';
 import { EditorView, drawSelection, highlightSpecialChars, keymap, placeholder, type KeyBinding } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, insertNewlineAndIndent } from '@codemirror/commands';
 import { closeBrackets, closeBracketsKeymap, closeCompletion } from '@codemirror/autocomplete';
-import { bracketMatching, type HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, HighlightStyle, syntaxHighlighting, type TagStyle } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 
 export interface QueryEditorHandle {
   focus(): void;
@@ -50,6 +51,23 @@ const theme = EditorView.theme({
   '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': { backgroundColor: 'var(--selection) !important' },
   '.cm-matchingBracket': { backgroundColor: 'var(--accent-soft)', outline: 'none' },
 });
+
+/** The colours the three query languages share (theme variables), plus any a language adds. */
+export function queryHighlight(extra: readonly TagStyle[] = []): HighlightStyle {
+  return HighlightStyle.define([
+    { tag: tags.number, color: 'var(--syntax-number)' },
+    { tag: tags.string, color: 'var(--syntax-string)' },
+    { tag: tags.keyword, color: 'var(--syntax-keyword)', fontWeight: '600' },
+    { tag: tags.function(tags.variableName), color: 'var(--syntax-function)' },
+    { tag: tags.labelName, color: 'var(--syntax-label)' },
+    { tag: tags.operator, color: 'var(--syntax-operator)' },
+    { tag: tags.paren, color: 'var(--text-muted)' },
+    { tag: tags.squareBracket, color: 'var(--text-muted)' },
+    { tag: tags.brace, color: 'var(--text-muted)' },
+    { tag: tags.comment, color: 'var(--text-faint)', fontStyle: 'italic' },
+    ...extra,
+  ]);
+}
 
 const DEFAULT_RUN_KEYS = ['Shift-Enter', 'Mod-Enter'] as const;
 

@@ -19,3 +19,20 @@ export function useApi<T>(path: string, params?: Record<string, string>): [Loada
   }, [path, key, tick]);
   return [value, useCallback(() => setTick((t) => t + 1), [])];
 }
+
+/**
+ * useApi, loaded again every `everyMs` so a list page stays current without the user reloading. The third
+ * value is when the data on screen arrived, the "now" its "12s ago" texts are relative to.
+ */
+export function usePolledApi<T>(path: string, params?: Record<string, string>, everyMs = 10_000): [Loadable<T>, () => void, number] {
+  const [value, reload] = useApi<T>(path, params);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(reload, everyMs);
+    return () => clearInterval(t);
+  }, [reload, everyMs]);
+  useEffect(() => {
+    if (value.state === 'ok') setNow(Date.now());
+  }, [value]);
+  return [value, reload, now];
+}

@@ -2,9 +2,9 @@
  * Alerts: firing and pending alerts of every alerting rule, grouped by rule file and group, with labels,
  * annotations, active since and value; each alert links to a silence prefilled with its labels.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { relativeTime } from '../lib/format.js';
-import { useApi } from '../lib/use-api.js';
+import { usePolledApi } from '../lib/use-api.js';
 import { Link } from '../lib/router.js';
 import { Icon } from '../components/Icon.js';
 import { EmptyState, LoadStatus } from '../components/States.js';
@@ -13,19 +13,9 @@ import { silenceLinkFor } from '../components/alerting/am-api.js';
 import type { ApiRule, RuleGroup, RulesData } from '../components/alerting/rules-api.js';
 import '../components/alerting/alerting.css';
 
-const REFRESH_MS = 10_000;
-
 export function AlertsPage() {
-  const [rules, reload] = useApi<RulesData>('rules', { type: 'alert' });
-  const [now, setNow] = useState(() => Date.now());
+  const [rules, , now] = usePolledApi<RulesData>('rules', { type: 'alert' });
   const [showInactive, setShowInactive] = useState(false);
-  useEffect(() => {
-    const t = setInterval(() => {
-      reload();
-      setNow(Date.now());
-    }, REFRESH_MS);
-    return () => clearInterval(t);
-  }, [reload]);
 
   const groups = rules.state === 'ok' ? rules.data.groups : [];
   const all = groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting'));

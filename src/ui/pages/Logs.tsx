@@ -10,7 +10,7 @@ import { useQueryPage, useQueryResult, type QueryResult } from '../lib/use-query
 import { alignMatrix, type AlignedSeries } from '../lib/series.js';
 import { Icon } from '../components/Icon.js';
 import { DocsHint, EmptyState, Examples, ErrorState, ResultStats, Spinner } from '../components/States.js';
-import { QueryBar, ResultCard, RunHint } from '../components/QueryBar.js';
+import { LimitSelect, QueryBar, ResultCard, RunHint } from '../components/QueryBar.js';
 import { EndPicker, RangePicker } from '../components/TimeRangeControls.js';
 import { bucketSeconds, isMetricQuery, lokiLabels, lokiQueryRange, volumeQuery, type LokiStream } from '../components/logs/loki-api.js';
 import type { LogRow } from '../components/logs/LogList.js';
@@ -161,16 +161,7 @@ export function LogsPage() {
             </button>
           )}
           {!metric && !live && (
-            <label className="field">
-              <span>Lines</span>
-              <select value={state.limit} onChange={(e) => apply({ limit: Number(e.target.value) })} aria-label="Line limit">
-                {LINE_LIMITS.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <LimitSelect label="Lines" value={state.limit} options={LINE_LIMITS} onChange={(limit) => apply({ limit })} />
           )}
         </div>
         <div className="toolbar-controls">

@@ -1,22 +1,13 @@
 /** Rules: every rule group with its rules' health, last evaluation, evaluation time and last error. */
-import { useEffect, useState } from 'react';
 import { humanizeSeconds, relativeTime } from '../lib/format.js';
-import { useApi } from '../lib/use-api.js';
+import { usePolledApi } from '../lib/use-api.js';
 import { EmptyState, LoadStatus } from '../components/States.js';
 import { LabelChips } from '../components/alerting/LabelChips.js';
 import type { RulesData } from '../components/alerting/rules-api.js';
 import '../components/alerting/alerting.css';
 
 export function RulesPage() {
-  const [rules, reload] = useApi<RulesData>('rules');
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => {
-      reload();
-      setNow(Date.now());
-    }, 10_000);
-    return () => clearInterval(t);
-  }, [reload]);
+  const [rules, , now] = usePolledApi<RulesData>('rules');
   const groups = rules.state === 'ok' ? rules.data.groups : [];
   const total = groups.reduce((n, g) => n + g.rules.length, 0);
   const errors = groups.reduce((n, g) => n + g.rules.filter((r) => r.health === 'err').length, 0);

@@ -2,32 +2,18 @@
  * Targets: every scrape target grouped by scrape pool, with health, endpoint, labels after relabeling
  * (and the discovered labels before it, on demand), last scrape, duration and last error.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { ActiveTarget, TargetsData } from '../lib/api.js';
 import { humanizeSeconds, relativeTime } from '../lib/format.js';
-import { useApi } from '../lib/use-api.js';
+import { usePolledApi } from '../lib/use-api.js';
 import { Icon } from '../components/Icon.js';
 import { EmptyState, LoadStatus } from '../components/States.js';
 
-const REFRESH_MS = 10_000;
-
 export function TargetsPage() {
-  const [targets, reload] = useApi<TargetsData>('targets', { state: 'active' });
+  // Keeps "last scrape" ages and health current without the user reloading.
+  const [targets, , now] = usePolledApi<TargetsData>('targets', { state: 'active' });
   const [filter, setFilter] = useState('');
   const [unhealthyOnly, setUnhealthyOnly] = useState(false);
-  const [now, setNow] = useState(() => Date.now());
-
-  // Keep "last scrape" ages and health current without the user reloading.
-  useEffect(() => {
-    const t = setInterval(() => {
-      reload();
-      setNow(Date.now());
-    }, REFRESH_MS);
-    return () => clearInterval(t);
-  }, [reload]);
-  useEffect(() => {
-    if (targets.state === 'ok') setNow(Date.now());
-  }, [targets]);
 
   const all = targets.state === 'ok' ? targets.data.activeTargets : [];
   const pools = useMemo(() => groupTargets(all, filter, unhealthyOnly), [all, filter, unhealthyOnly]);

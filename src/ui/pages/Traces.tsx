@@ -9,7 +9,7 @@ import { useQueryPage } from '../lib/use-query-page.js';
 import { Link, navigate } from '../lib/router.js';
 import { Icon } from '../components/Icon.js';
 import { DocsHint, EmptyState, Examples, ErrorState, ResultStats } from '../components/States.js';
-import { QueryBar, ResultCard, RunHint } from '../components/QueryBar.js';
+import { LimitSelect, QueryBar, ResultCard, RunHint } from '../components/QueryBar.js';
 import { EndPicker, RangePicker } from '../components/TimeRangeControls.js';
 import { fetchOperations, fetchServices, searchTraces, type SearchTrace } from '../components/traces/trace-api.js';
 import { formatMicros } from '../components/traces/trace-model.js';
@@ -152,16 +152,7 @@ export function TracesPage() {
 
       <div className="toolbar">
         <div className="toolbar-group">
-          <label className="field">
-            <span>Limit</span>
-            <select value={state.limit} onChange={(e) => apply({ limit: Number(e.target.value) })} aria-label="Result limit">
-              {TRACE_LIMITS.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LimitSelect label="Limit" value={state.limit} options={TRACE_LIMITS} onChange={(limit) => apply({ limit })} />
         </div>
         <div className="toolbar-controls">
           <RangePicker range={state.range} onChange={(range) => apply({ range })} />

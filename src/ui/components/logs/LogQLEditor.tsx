@@ -3,10 +3,10 @@
  * with), with highlighting. Shift+Enter or Ctrl/⌘+Enter runs. Loaded lazily like the PromQL editor.
  */
 import { forwardRef } from 'react';
-import { HighlightStyle, LanguageSupport, LRLanguage } from '@codemirror/language';
+import { LanguageSupport, LRLanguage } from '@codemirror/language';
 import { styleTags, tags } from '@lezer/highlight';
 import { parser } from '@grafana/lezer-logql';
-import { QueryEditor, type QueryEditorConfig, type QueryEditorHandle, type QueryEditorProps } from '../QueryEditor.js';
+import { QueryEditor, queryHighlight, type QueryEditorConfig, type QueryEditorHandle, type QueryEditorProps } from '../QueryEditor.js';
 
 export type LogQLEditorHandle = QueryEditorHandle;
 
@@ -38,18 +38,7 @@ const logql = LRLanguage.define({
   languageData: { closeBrackets: { brackets: ['(', '[', '{', '"', '`'] }, commentTokens: { line: '#' } },
 });
 
-const highlight = HighlightStyle.define([
-  { tag: tags.number, color: 'var(--syntax-number)' },
-  { tag: tags.string, color: 'var(--syntax-string)' },
-  { tag: tags.keyword, color: 'var(--syntax-keyword)', fontWeight: '600' },
-  { tag: tags.function(tags.variableName), color: 'var(--syntax-function)' },
-  { tag: tags.labelName, color: 'var(--syntax-label)' },
-  { tag: tags.operator, color: 'var(--syntax-operator)' },
-  { tag: tags.paren, color: 'var(--text-muted)' },
-  { tag: tags.squareBracket, color: 'var(--text-muted)' },
-  { tag: tags.brace, color: 'var(--text-muted)' },
-  { tag: tags.comment, color: 'var(--text-faint)', fontStyle: 'italic' },
-]);
+const highlight = queryHighlight();
 
 const config: QueryEditorConfig = {
   className: 'promql-editor logql-editor',

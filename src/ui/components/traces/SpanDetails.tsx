@@ -8,17 +8,23 @@ function AttrTable({ title, attrs, testId }: { title: string; attrs: Attr[]; tes
   return (
     <div className="span-section" data-testid={testId}>
       <h3>{title}</h3>
-      <table className="kv-table">
-        <tbody>
-          {attrs.map((a) => (
-            <tr key={a.key}>
-              <th className="mono">{a.key}</th>
-              <td className="mono">{a.value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KvTable attrs={attrs} />
     </div>
+  );
+}
+
+function KvTable({ attrs }: { attrs: Attr[] }) {
+  return (
+    <table className="kv-table">
+      <tbody>
+        {attrs.map((a) => (
+          <tr key={a.key}>
+            <th className="mono">{a.key}</th>
+            <td className="mono">{a.value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -50,18 +56,7 @@ export function SpanDetails({ span, traceId, onClose }: { span: UiSpan; traceId:
               <div>
                 <span className="mono">{formatMicros(e.at)}</span> <strong>{e.name}</strong>
               </div>
-              {e.attributes.length > 0 && (
-                <table className="kv-table">
-                  <tbody>
-                    {e.attributes.map((a) => (
-                      <tr key={a.key}>
-                        <th className="mono">{a.key}</th>
-                        <td className="mono">{a.value}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              {e.attributes.length > 0 && <KvTable attrs={e.attributes} />}
             </div>
           ))}
         </div>

@@ -2,10 +2,10 @@
  * The TraceQL editor: CodeMirror 6 over Grafana's TraceQL lezer grammar (the grammar the server parses with),
  * highlighted like the PromQL and LogQL editors. Enter runs (a TraceQL query is one line); Shift+Enter too.
  */
-import { HighlightStyle, LanguageSupport, LRLanguage } from '@codemirror/language';
+import { LanguageSupport, LRLanguage } from '@codemirror/language';
 import { styleTags, tags } from '@lezer/highlight';
 import { parser } from '@grafana/lezer-traceql';
-import { QueryEditor, type QueryEditorConfig } from '../QueryEditor.js';
+import { QueryEditor, queryHighlight, type QueryEditorConfig } from '../QueryEditor.js';
 
 export interface TraceQLEditorProps {
   value: string;
@@ -35,18 +35,7 @@ const traceql = LRLanguage.define({
   languageData: { closeBrackets: { brackets: ['(', '{', '"', '`'] } },
 });
 
-const highlight = HighlightStyle.define([
-  { tag: tags.number, color: 'var(--syntax-number)' },
-  { tag: tags.string, color: 'var(--syntax-string)' },
-  { tag: tags.atom, color: 'var(--syntax-number)' },
-  { tag: tags.keyword, color: 'var(--syntax-keyword)', fontWeight: '600' },
-  { tag: tags.function(tags.variableName), color: 'var(--syntax-function)' },
-  { tag: tags.labelName, color: 'var(--syntax-label)' },
-  { tag: tags.operator, color: 'var(--syntax-operator)' },
-  { tag: tags.brace, color: 'var(--text-muted)' },
-  { tag: tags.paren, color: 'var(--text-muted)' },
-  { tag: tags.comment, color: 'var(--text-faint)', fontStyle: 'italic' },
-]);
+const highlight = queryHighlight([{ tag: tags.atom, color: 'var(--syntax-number)' }]);
 
 const config: QueryEditorConfig = {
   className: 'promql-editor traceql-editor',
