@@ -2,9 +2,10 @@
  * End-of-run staleness, as Prometheus 2.42's scrapeLoop.endOfRunStaleness: when a target goes away, its
  * series are not marked stale at once. The markers are stamped with the time the target's next scrape
  * would have happened, and written only one more interval plus 10 % later. If the target came back in
- * the meantime (a reload, a file_sd rewrite, a move to another job with the same labels), the new loop
- * claims the stopped one and nothing is written; if another writer has stored newer samples for a
- * series, the storage refuses the older marker as out of order, which is what Prometheus relies on too.
+ * the meantime (a reload, a file_sd rewrite), the new loop claims the stopped one and nothing is written.
+ * Otherwise, if another loop has stored newer samples for a series (the target moved to another job with
+ * the same labels: pools sync concurrently, so the claim usually misses it), the storage refuses the older
+ * marker as out of order, which is what Prometheus relies on in every case.
  */
 import type { Logger } from 'pino';
 import { labelsKey } from '../../model/labels.js';
