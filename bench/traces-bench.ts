@@ -47,6 +47,8 @@ const { values } = parseArgs({
     // Runs per query after one warm-up (the queries of the "query set" below), and a cap per run.
     'query-runs': { type: 'string', default: '5' },
     'query-timeout-s': { type: 'string', default: '60' },
+    // Load (and keep, with --dir) without measuring: measure later with --reuse, alternating with other stores.
+    'load-only': { type: 'boolean', default: false },
   },
 });
 const INGEST_SECONDS = Number(values['ingest-seconds']);
@@ -205,6 +207,10 @@ async function storePhase(): Promise<void> {
   }
   console.log(`store: ${fmt(st.blockSpans + st.headSpans)} spans, ${st.blocks} blocks (format ${FORMAT}), ${fmt(st.bytes / 1e9, 3)} GB = ${fmt(st.bytes / (st.blockSpans + st.headSpans), 1)} bytes/span`);
   console.log(`load: ${execSync(`du -sh ${dir}`).toString().trim()}`);
+  if (values['load-only']) {
+    await store.close();
+    return;
+  }
 
   const lookup = async (label: string): Promise<void> => {
     const rr = rng(99);

@@ -212,3 +212,73 @@ test('Tempo: TraceQL and tag search, tag names and values; invalid TraceQL is a 
   const st = await get('/tempo/api/v2/search/tag/status/values');
   assert.deepEqual(st.body.tagValues.map((v: any) => v.type), ['keyword', 'keyword', 'keyword']);
 });
+
+test('Tempo tag names and values honour q and the time range (Grafana autocomplete)', async () => {
+  const range = `start=${startSec}&end=${Math.ceil(Date.now() / 1000) + 60}`;
+  const enc = encodeURIComponent;
+  const cart = await get(`/tempo/api/v2/search/tag/resource.service.name/values?q=${enc('{ span.cart.items = 3 }')}&${range}`);
+  assert.deepEqual(cart.body.tagValues, [{ type: 'string', value: 'cart' }]);
+  const codes = await get(`/tempo/api/v2/search/tag/span.http.status_code/values?q=${enc('{ resource.service.name = "frontend" }')}&${range}`);
+  assert.deepEqual(codes.body.tagValues, [{ type: 'int', value: '200' }, { type: 'int', value: '500' }]);
+  const health = await get(`/tempo/api/v2/search/tags?q=${enc('{ name = "GET /health" }')}&${range}`);
+  assert.deepEqual(health.body.scopes.find((s: any) => s.name === 'span').tags, ['http.status_code']);
+  assert.deepEqual(health.body.scopes.find((s: any) => s.name === 'resource').tags, ['deployment.environment', 'service.name']);
+  const cartTags = await get(`/tempo/api/v2/search/tags?scope=span&q=${enc('{ resource.service.name = "cart" }')}`);
+  assert.deepEqual(cartTags.body.scopes, [{ name: 'span', tags: ['cart.items', 'http.status_code', 'ratio'] }]);
+  // v1 forms, and a query being typed (unparsable) only narrows by time.
+  assert.deepEqual((await get(`/tempo/api/search/tag/name/values?q=${enc('{ status = error && kind = server }')}`)).body.tagValues, ['GET /checkout', 'cart.get']);
+  assert.deepEqual((await get(`/tempo/api/search/tag/service.name/values?q=${enc('{ resource.service.name = ')}&${range}`)).body.tagValues, ['cart', 'frontend']);
+  // A time range with no spans has no tags.
+  const past = 'start=1000000000&end=1000003600';
+  assert.deepEqual((await get(`/tempo/api/v2/search/tag/resource.service.name/values?${past}`)).body.tagValues, []);
+  assert.deepEqual((await get(`/tempo/api/v2/search/tags?scope=resource&${past}`)).body.scopes, [{ name: 'resource', tags: [] }]);
+  // Without q and range: the catalog, as before.
+  assert.deepEqual((await get('/tempo/api/search/tag/service.name/values')).body.tagValues, ['cart', 'frontend']);
+});
+
+test('a search cut short by its budget answers the matches found so far, marked partial (Tempo and Jaeger)', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'traces-partial-'));
+  const small = await openTraceStore({ dir: d, maintenanceIntervalMs: 0, searchBudget: { maxBytes: 1 } });
+  const a2 = createHttpServer({ logger, bodyLimit: 1024 * 1024 });
+  registerTraceQueryRoutes(a2, { store: small, logger });
+  try {
+    const url = await a2.listen({ host: '127.0.0.1', port: 0 });
+    const t0 = BigInt(Date.now() - 30_000) * 1_000_000n;
+    const mk = (n: number, svc: string) => ({
+      traceId: (n + 1).toString(16).padStart(32, '0'),
+      spanId: (n + 1).toString(16).padStart(16, '0'),
+      name: 'op',
+      kind: 'server' as const,
+      startTimeUnixNano: t0 + BigInt(n) * 1_000_000n,
+      endTimeUnixNano: t0 + BigInt(n) * 1_000_000n + 1000n,
+      attributes: {},
+      events: [],
+      links: [],
+      status: { code: 'unset' as const },
+      resource: { 'service.name': svc },
+      scope: { name: 't' },
+      serviceName: svc,
+    });
+    // The oldest block holds "old" traces, the next one "mid" traces, the head 5 "new" ones.
+    for (const [from, svc] of [[0, 'old'], [200, 'mid']] as const) {
+      await small.append(Array.from({ length: 200 }, (_, k) => mk(from + k, svc)));
+      await small.flush();
+    }
+    await small.append(Array.from({ length: 5 }, (_, k) => mk(400 + k, 'new')));
+    const r = await fetch(`${url}/tempo/api/search?q=${encodeURIComponent('{ rootServiceName =~ "old|new" }')}&limit=20`);
+    const body = (await r.json()) as any;
+    assert.equal(r.status, 200);
+    assert.equal(body.partial, true);
+    assert.match(body.warning, /partial result: search byte limit/);
+    assert.ok(body.metrics.completedJobs < body.metrics.totalJobs);
+    // The head's 5 matches; the "mid" block used up the byte budget before the "old" one was reached.
+    assert.equal(body.traces.length, 5);
+    const j = (await (await fetch(`${url}/jaeger/api/traces?service=old&limit=300`)).json()) as any;
+    assert.equal(j.errors[0].code, 206);
+    assert.ok(j.data.length < 300);
+  } finally {
+    await a2.close();
+    await small.close();
+    await rm(d, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AttrValue, Attributes, Span } from '../model.js';
-import type { TraceStore } from '../store/interface.js';
+import { newSearchStats, type TraceStore } from '../store/interface.js';
 import { all, BadRequest, first, goDurationNs, intParam, optDuration, timeParam, type Query } from './params.js';
 import { tagFilter } from './tag-conditions.js';
 
@@ -88,6 +88,11 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
     });
   }
   return { traceID: traceId, spans: out, processes, warnings: null };
+}
+
+/** What a search cut short by its budget tells the client. */
+export function partialMessage(reason: string): string {
+  return `partial result: ${reason}; older traces in the time range were not searched (narrow the time range or add conditions)`;
 }
 
 function envelope<T>(data: T, total = Array.isArray(data) ? data.length : 0): object {
@@ -197,6 +202,7 @@ export function registerJaegerRoutes(app: FastifyInstance, prefix: string, store
       const operation = first(q, 'operation');
       const f = tagFilter(tagPairs(q));
       const limit = intParam(q, 'limit', 20, 1500);
+      const stats = newSearchStats();
       const found = await store.search({
         start: startNs,
         end: endNs,
@@ -208,11 +214,17 @@ export function registerJaegerRoutes(app: FastifyInstance, prefix: string, store
         conditions: f.conditions.length ? f.conditions : undefined,
         limit,
         signal: abortOnClose(req),
+        stats,
       });
       const traces: JaegerTrace[] = [];
       for (const t of found) {
         const spans = await store.getTrace(t.traceId);
         if (spans) traces.push(toJaegerTrace(t.traceId, spans));
+      }
+      if (stats.partial) {
+        // The traces found are real matches, the newest of the part searched: answer them and say what is missing.
+        req.log.warn({ reason: stats.partial, blocks: `${stats.blocksSearched}/${stats.blocksTotal}` }, 'jaeger search stopped early');
+        return { ...envelope(traces), errors: [{ code: 206, msg: partialMessage(stats.partial) }] };
       }
       return envelope(traces);
     }),

@@ -12,7 +12,9 @@ import { searchTraceQL, type TraceMatch } from '../query/search.js';
 import { encodeTraceByIdResponseProtobuf, encodeTraceProtobuf, keyValues, toOtlpJson, type OtlpKeyValue } from './otlp-json.js';
 import { BadRequest, first, intParam, optDuration, parseLogfmt, timeParam, type Query } from './params.js';
 import { tagFilter } from './tag-conditions.js';
-import { abortOnClose } from './jaeger.js';
+import { abortOnClose, partialMessage } from './jaeger.js';
+import { newSearchStats } from '../store/interface.js';
+import { INTRINSIC_TAGS, isScoped, matchedSpans, tagNamesOf, tagValuesOf, type TagScope } from './tempo-tags.js';
 
 const SEC = 1_000_000_000n;
 export const SEXTANT_TEMPO_VERSION = '2.6.0-sextant';
@@ -197,6 +199,7 @@ export function registerTempoRoutes(app: FastifyInstance, prefix: string, store:
       const limit = intParam(q, 'limit', 20, 1000);
       const spss = intParam(q, 'spss', 3, 1000);
       const t0 = Date.now();
+      const stats = newSearchStats();
       const matches = await searchTraceQL(store, query, {
         start: timeParam(q, 'start', SEC) ?? 0n,
         end: timeParam(q, 'end', SEC) ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n,
@@ -204,20 +207,46 @@ export function registerTempoRoutes(app: FastifyInstance, prefix: string, store:
         minTraceDurationNs: optDuration(q, 'minDuration'),
         maxTraceDurationNs: optDuration(q, 'maxDuration'),
         signal: abortOnClose(req),
+        stats,
       });
-      return {
-        traces: matches.map((m) => toTempoSearchTrace(m, query, spss)),
-        metrics: { inspectedTraces: matches.length, inspectedBytes: '0', completedJobs: 1, totalJobs: 1, elapsedMs: Date.now() - t0 },
+      // Tempo's metrics; a search stopped by its budget shows completedJobs < totalJobs (jobs = blocks here, as
+      // Tempo counts one job per block range) and says why in `warning`.
+      const metrics = {
+        inspectedTraces: stats.inspectedTraces,
+        inspectedBytes: String(stats.inspectedBytes),
+        completedJobs: stats.blocksSearched + 1,
+        totalJobs: stats.blocksTotal + 1,
+        elapsedMs: Date.now() - t0,
       };
+      const traces = matches.map((m) => toTempoSearchTrace(m, query, spss));
+      if (stats.partial) {
+        req.log.warn({ reason: stats.partial, q: query.source }, 'tempo search stopped early');
+        return { traces, metrics, partial: true, warning: partialMessage(stats.partial) };
+      }
+      return { traces, metrics };
     }),
   );
+
+  /** The tag request's query and time range (Unix seconds), when it has them. */
+  const tagScope = (req: FastifyRequest): TagScope => {
+    const q = req.query as Query;
+    return { q: first(q, 'q'), start: timeParam(q, 'start', SEC), end: timeParam(q, 'end', SEC) };
+  };
+  const scopedNames = async (req: FastifyRequest, scope: 'resource' | 'span' | 'intrinsic'): Promise<string[]> => {
+    const ts = tagScope(req);
+    if (scope === 'intrinsic' || !isScoped(ts)) return store.tagNames(scope);
+    return tagNamesOf(await matchedSpans(store, ts, abortOnClose(req)))[scope];
+  };
 
   app.get(
     `${prefix}/api/search/tags`,
     wrap(async (req) => {
       const scope = first(req.query as Query, 'scope');
       if (scope === 'intrinsic') return { tagNames: await store.tagNames('intrinsic') };
-      return { tagNames: await store.tagNames(scope === 'resource' || scope === 'span' ? scope : undefined) };
+      if (scope === 'resource' || scope === 'span') return { tagNames: await scopedNames(req, scope) };
+      if (!isScoped(tagScope(req))) return { tagNames: await store.tagNames() };
+      const names = tagNamesOf(await matchedSpans(store, tagScope(req), abortOnClose(req)));
+      return { tagNames: [...new Set([...names.resource, ...names.span])].sort() };
     }),
   );
   app.get(
@@ -225,17 +254,27 @@ export function registerTempoRoutes(app: FastifyInstance, prefix: string, store:
     wrap(async (req) => {
       const scope = first(req.query as Query, 'scope');
       const scopes = (['resource', 'span', 'intrinsic'] as const).filter((s) => !scope || scope === 'none' || scope === s);
-      return { scopes: await Promise.all(scopes.map(async (name) => ({ name, tags: await store.tagNames(name) }))) };
+      const ts = tagScope(req);
+      if (!isScoped(ts)) return { scopes: await Promise.all(scopes.map(async (name) => ({ name, tags: await store.tagNames(name) }))) };
+      const names = tagNamesOf(await matchedSpans(store, ts, abortOnClose(req)));
+      return { scopes: scopes.map((name) => ({ name, tags: name === 'intrinsic' ? INTRINSIC_TAGS : names[name] })) };
     }),
   );
   app.get(
     `${prefix}/api/search/tag/:name/values`,
-    wrap(async (req) => ({ tagValues: await store.tagValues((req.params as { name: string }).name) })),
+    wrap(async (req) => {
+      const name = (req.params as { name: string }).name;
+      const ts = tagScope(req);
+      if (!isScoped(ts)) return { tagValues: await store.tagValues(name) };
+      return { tagValues: [...new Set(tagValuesOf(name, await matchedSpans(store, ts, abortOnClose(req))).map((v) => v.value))] };
+    }),
   );
   app.get(
     `${prefix}/api/v2/search/tag/:name/values`,
     wrap(async (req) => {
       const name = (req.params as { name: string }).name;
+      const ts = tagScope(req);
+      if (isScoped(ts)) return { tagValues: tagValuesOf(name, await matchedSpans(store, ts, abortOnClose(req))) };
       const vals = await store.tagValues(name);
       return { tagValues: vals.map((value) => ({ type: valueType(name, value), value })) };
     }),
