@@ -119,3 +119,33 @@ test('timer-driven loop: the stale time is the next tick of its grid; never-scra
     await never.close();
   }
 });
+
+test('a target moved to another job with the same labels is not marked stale', async () => {
+  const db = new MemoryStorage();
+  const clock = new ManualClock(T0);
+  const mgr = new ScrapeManager({ storage: db, logger: silentLogger, clock, manualScrapes: true });
+  const exp = await startFakeExporter('a 1\n');
+  const sameJob = [{ sourceLabels: [], separator: ';', regex: '(.*)', modulus: 0, targetLabel: 'job', replacement: 'same', action: 'replace' as const }];
+  const inJob = (name: string) =>
+    promConfig([
+      scrapeConfig({ jobName: 'a', relabelConfigs: sameJob, staticConfigs: name === 'a' ? [{ targets: [exp.address], labels: {} }] : [] }),
+      scrapeConfig({ jobName: 'b', relabelConfigs: sameJob, staticConfigs: name === 'b' ? [{ targets: [exp.address], labels: {} }] : [] }),
+    ]);
+  try {
+    await mgr.applyConfig(inJob('a'));
+    await mgr.scrapeAllNow();
+    clock.advance(5_000);
+    await mgr.applyConfig(inJob('b'));
+    assert.deepEqual(mgr.targets().activeTargets.map((t) => [t.scrapePool, t.labels.job]), [['b', 'same']]);
+    clock.advance(15_000); // the new job scrapes after the old loop's stale time (T0 + 15s) ...
+    await mgr.scrapeAllNow();
+    clock.advance(60_000); // ... and before its markers are due (T0 + 31.5s)
+    await mgr.staleMarkersSettled();
+    const series = await select(db, { job: 'same' });
+    assert.ok(series.length >= 2);
+    assert.equal(staleCount(series), 0, 'markers skipped or refused as out of order');
+  } finally {
+    await mgr.stop();
+    await exp.close();
+  }
+});
