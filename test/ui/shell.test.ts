@@ -101,6 +101,24 @@ describe('UI shell', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a graph of hundreds of series stays responsive to the pointer and still names the series under it', async () => {
+    const page = await ui.newPage();
+    await page.goto(`${sextant.url}/explore?g0.expr=${encodeURIComponent('{__name__=~".+"}')}&g0.range_input=5m`);
+    await page.locator('.graph canvas').waitFor();
+    const stats = await page.locator('[data-testid=query-stats]').innerText();
+    const n = Number(/(\d+) series/.exec(stats)?.[1]);
+    assert.ok(n > 100, stats);
+    const box = (await page.locator('.u-over').boundingBox())!;
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await page.mouse.move(box.x + box.width - 100 + i * 5, box.y + box.height - 3);
+    const ms = Date.now() - t0;
+    await page.locator('.graph-tooltip .graph-tooltip-name').waitFor();
+    assert.match(await page.locator('.graph-tooltip-name').innerText(), /\{.*\}|^[a-z_:]+$/);
+    console.log(`# ${n} series: 20 pointer moves over the graph took ${ms} ms`);
+    assert.ok(ms < 5000, `20 pointer moves took ${ms} ms`);
+    await page.close();
+  });
+
   test('with no logs or traces sent, Logs and Traces say where to send them', async () => {
     const page = await ui.newPage();
     await page.goto(`${sextant.url}/logs`);

@@ -97,7 +97,15 @@ function nearestSeries(u: uPlot): number | null {
   return bestDist <= 40 ? best : null;
 }
 
+/**
+ * Above this many series, hovering stops updating every legend value, drawing a cursor point per series and
+ * re-fading the lines around the focused one: with hundreds of series each of those costs a frame per mouse
+ * move. The tooltip still names the nearest series and its value.
+ */
+const RICH_HOVER_MAX_SERIES = 50;
+
 function buildOptions(data: AlignedSeries, width: number, height: number): Options {
+  const rich = data.names.length <= RICH_HOVER_MAX_SERIES;
   const axisColor = cssVar('--text-muted') || '#666';
   const gridColor = cssVar('--grid') || 'rgba(128,128,128,0.15)';
   const axis = {
@@ -109,9 +117,9 @@ function buildOptions(data: AlignedSeries, width: number, height: number): Optio
   return {
     width,
     height,
-    cursor: { y: false, focus: { prox: 24 }, points: { size: 7 }, drag: { x: false, y: false } },
-    focus: { alpha: 0.35 },
-    legend: { live: true, markers: { width: 3 } },
+    cursor: { y: false, focus: { prox: rich ? 24 : -1 }, points: { size: 7, show: rich }, drag: { x: false, y: false } },
+    focus: { alpha: rich ? 0.35 : 1 },
+    legend: { live: rich, markers: { width: 3 } },
     scales: { x: { time: true } },
     axes: [
       { ...axis, space: 80 },
