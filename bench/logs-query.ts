@@ -11,7 +11,7 @@
  *
  * The corpus (raw files) and the store are built once under --dir and reused by later runs.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -75,6 +75,7 @@ if (!existsSync(ingested)) {
   let batch: LogEntry[] = [];
   let n = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const l of generateCorpus({ bytes: parseBytes(params.bytes), seed: manifest.seed, startMs: params.startMs, durationMs: params.durationMs, pods: manifest.pods })) {
     batch.push({ stream: streams[l.stream], ts: l.tsNs, line: l.line });
     if (batch.length === 20000) {
@@ -86,9 +87,41 @@ if (!existsSync(ingested)) {
     }
   }
   if (batch.length) await store.append(batch);
+  // Flush the last head too, so the stored size below is the columnar size (closing would leave it in the WAL).
+  await (store as unknown as { flush(): Promise<void> }).flush();
   await store.close();
-  writeFileSync(ingested, JSON.stringify({ lines: manifest.lines, seconds: (performance.now() - t0) / 1000 }));
+  const cpu = process.cpuUsage(cpu0);
+  // CPU of this process (generator + store + DuckDB threads): the figure to compare on a shared machine.
+  writeFileSync(ingested, JSON.stringify({ lines: manifest.lines, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
 }
+
+// ---- storage: stored bytes against gzip -6 of the same raw text (cached: the corpus does not change) ----
+function dirBytes(p: string): number {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(p).reduce((n, f) => n + dirBytes(join(p, f)), 0);
+}
+const gzipFile = join(dir, 'gzip6.json');
+if (!existsSync(gzipFile)) {
+  log('gzip -6 of the raw corpus');
+  const g = spawnSync('sh', ['-c', `cat '${rawDir}'/*.log | gzip -6 | wc -c`], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  writeFileSync(gzipFile, JSON.stringify({ bytes: Number(g.stdout.trim()) }));
+}
+const gzip6 = (JSON.parse(readFileSync(gzipFile, 'utf8')) as { bytes: number }).bytes;
+const chunkDir = join(storeDir, 'chunks');
+const byExt = (ext: string): number => readdirSync(chunkDir).filter((n) => n.endsWith(ext)).reduce((a, n) => a + statSync(join(chunkDir, n)).size, 0);
+const stored = dirBytes(storeDir);
+const storage = {
+  storedBytes: stored,
+  parquetBytes: byExt('.parquet'),
+  indexBytes: byExt('.idx'),
+  sidecarBytes: byExt('.json'),
+  gzip6Bytes: gzip6,
+  storedVsRaw: +(stored / manifest.bytes).toFixed(4),
+  storedVsGzip6: +(stored / gzip6).toFixed(4),
+  ingest: JSON.parse(readFileSync(ingested, 'utf8')) as { seconds: number; cpuSeconds?: number },
+};
+log(`stored ${stored} B = ${storage.storedVsGzip6} × gzip -6 (${gzip6} B)`);
 
 // ---- queries ----
 const store = await openLogStore({ dir: storeDir });
@@ -143,8 +176,10 @@ await store.close();
 
 const out = {
   corpus: { bytes: manifest.bytes, lines: manifest.lines, needleLines: manifest.needleLines, durationMs: params.durationMs },
+  storage,
   needle: { grepMs: median(grepTimes), sextantMs: median(needleTimes), ratio: median(needleTimes) / median(grepTimes), hits: needleHits },
   metric: { query: metricQuery, ms: median(metricTimes), levels, jsonLinesCounted: samples },
   runs,
+  rounds: { grepMs: grepTimes.map(Math.round), sextantMs: needleTimes.map(Math.round) },
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -112,7 +112,17 @@ class DuckLogStore implements LogStore {
     await mkdir(chunkDir, { recursive: true });
     const streams = await StreamIndex.open(opts.dir);
     const wal = await SegmentLog.open(join(opts.dir, 'wal'), { logger: opts.logger });
+    // Footers of the files are parsed once, not on every scan: a needle search runs one scan per candidate
+    // row-group range, and parsing a large file's footer cost more than decompressing its 4,096 lines.
+    // Files are never changed in place (a new sequence number each), so the cache cannot go stale.
     const db = await DuckDBInstance.create(':memory:');
+    const setup = await db.connect();
+    try {
+      await setup.run('LOAD parquet');
+      await setup.run('SET GLOBAL parquet_metadata_cache = true');
+    } finally {
+      setup.closeSync();
+    }
     const store = new DuckLogStore(opts, wal, streams, db);
     await store.loadFiles();
     await store.replayWal();
