@@ -16,6 +16,9 @@ import { LogQLParseError, parseLogQL } from '../logql/parse.js';
 import { BadRequest, defaultStepMs, nowNs, parseDirection, parseLimit, parseLokiDurationMs, parseLokiTime } from './params.js';
 import { registerTailRoute } from './tail.js';
 import type { LogTailHub } from './tail-hub.js';
+import { computeVolume, parseAggregateBy, parseTargetLabels } from './volume.js';
+import { detectedFieldValues, detectedFields, detectedLabels } from './detected.js';
+import type { LogSelectorExpr } from '../logql/ast.js';
 
 export interface LokiQueryRouteDeps {
   store: LogStore;
@@ -298,6 +301,109 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
         if (q === '') throw new BadRequest('query must not be empty');
         const s = await store.stats(selectorMatchers(q), start, end);
         return reply.send({ streams: s.streams, chunks: s.chunks, bytes: s.bytes, entries: s.entries });
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  const positiveInt = (p: Params, name: string, def: number, alt?: string): number => {
+    const v = one(p, name) ?? (alt ? one(p, alt) : undefined);
+    if (v === undefined || v === '') return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new BadRequest(`${name} must be a positive value`);
+    return n;
+  };
+
+  // Log volume by series or label (Grafana's logs volume, Logs Drilldown). `limit` 0 means the default, as Loki.
+  const volume = (ranged: boolean) => async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      const p = paramsOf(req);
+      const query = one(p, 'query') ?? '';
+      if (query === '') throw new BadRequest('query must not be empty');
+      const { start, end } = range(p);
+      const limitText = one(p, 'limit');
+      const limit = limitText === undefined || limitText === '' || limitText === '0' ? 100 : positiveInt(p, 'limit', 100);
+      let stepMs = 0;
+      if (ranged) {
+        const stepText = one(p, 'step');
+        stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
+        if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+        if (Number(end - start) / 1e6 / stepMs > 11000) {
+          throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+        }
+      }
+      const ac = abortOnClose(reply);
+      const r = await computeVolume(store, {
+        query,
+        start,
+        end,
+        stepMs,
+        limit,
+        targetLabels: parseTargetLabels(one(p, 'targetLabels')),
+        aggregateBy: parseAggregateBy(one(p, 'aggregateBy')),
+        signal: ac.signal,
+      });
+      const result =
+        r.resultType === 'vector'
+          ? r.series.map((s) => ({ metric: s.metric, value: s.values[0] }))
+          : r.series.map((s) => ({ metric: s.metric, values: s.values }));
+      return reply.send({ status: 'success', data: { resultType: r.resultType, result, stats: statsJson({ linesProcessed: 0, bytesProcessed: 0, entriesReturned: 0, execTimeSeconds: 0 }) } });
+    } catch (e) {
+      return handleError(reply, e, logger);
+    }
+  };
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/index/volume', handler: volume(false) });
+  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/index/volume_range', handler: volume(true) });
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/detected_labels',
+    handler: async (req, reply) => {
+      try {
+        const p = paramsOf(req);
+        const { start, end } = range(p);
+        const q = (one(p, 'query') ?? '').trim();
+        const matchers = q === '' || /^\{\s*\}$/.test(q) ? [] : selectorMatchers(q);
+        return reply.send({ detectedLabels: await detectedLabels(store, matchers, start, end) });
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  const fieldsRequest = (p: Params): { expr: LogSelectorExpr; start: bigint; end: bigint; lineLimit: number; limit: number } => {
+    const q = one(p, 'query') ?? '';
+    if (q === '') throw new BadRequest('query must not be empty');
+    const expr = parseLogQL(q);
+    if (expr.kind !== 'log') throw new BadRequest('only log queries are accepted here');
+    const { start, end } = range(p);
+    return { expr, start, end: end + 1n, lineLimit: positiveInt(p, 'line_limit', 100), limit: positiveInt(p, 'limit', 1000, 'field_limit') };
+  };
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/detected_fields',
+    handler: async (req, reply) => {
+      try {
+        const r = fieldsRequest(paramsOf(req));
+        const ac = abortOnClose(reply);
+        const fields = await detectedFields(engine, r.expr, r.start, r.end, r.lineLimit, r.limit, ac.signal);
+        // As Loki's proto JSON: fields and limit are omitted when there are no fields.
+        return reply.send(fields.length > 0 ? { fields, limit: r.limit } : {});
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/detected_field/:name/values',
+    handler: async (req, reply) => {
+      try {
+        const r = fieldsRequest(paramsOf(req));
+        const ac = abortOnClose(reply);
+        const values = await detectedFieldValues(engine, r.expr, (req.params as { name: string }).name, r.start, r.end, r.lineLimit, r.limit, ac.signal);
+        return reply.send(values.length > 0 ? { values, limit: r.limit } : {});
       } catch (e) {
         return handleError(reply, e, logger);
       }
