@@ -22,7 +22,7 @@ import { openTraceStore } from '../src/traces/store/index.js';
 import { writeBlock } from '../src/traces/store/block.js';
 import { traceProtoTypes } from '../src/traces/ingest/otlp.js';
 import type { Span } from '../src/traces/model.js';
-import type { TraceStore } from '../src/traces/store/interface.js';
+import { newSearchStats, type TraceStore } from '../src/traces/store/interface.js';
 import { parseTraceQL } from '../src/traces/query/parse.js';
 import { searchTraceQL } from '../src/traces/query/search.js';
 import { makeTrace, rng, traceIdOf } from './traces-data.js';
@@ -264,17 +264,19 @@ async function querySet(store: TraceStore, traces: number): Promise<void> {
   const runs = Number(values['query-runs']);
   const capMs = Number(values['query-timeout-s']) * 1000;
   const all = { start: 0n, end: 2n ** 62n };
+  // What the last run read and whether the store's default budget (20 s) cut it short.
+  let stats = newSearchStats();
   const queries: [string, (signal: AbortSignal) => Promise<number>][] = [
-    ['store: service=svc-3 minDuration=500ms', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, limit: 20, signal })).length],
-    ['store: service=svc-3 minDuration=500ms && span.http.status_code >= 500', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, conditions: [{ field: 'span.http.status_code', op: '>=', value: 500 }], limit: 20, signal })).length],
-    ['store: span.http.status_code = 500 (attribute only)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.http.status_code', op: '=', value: 500 }], limit: 20, signal })).length],
-    ['store: resource.k8s.namespace.name = "shop"', async (signal) => (await store.search({ ...all, conditions: [{ field: 'resource.k8s.namespace.name', op: '=', value: 'shop' }], limit: 20, signal })).length],
-    ['store: Jaeger tags {"http.method":"POST"} (no span has it)', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', conditions: [{ field: '.http.method', op: '=', value: 'POST' }], limit: 20, signal })).length],
-    ['store: span.user.id = "u-4242" (rare value)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.user.id', op: '=', value: 'u-4242' }], limit: 20, signal })).length],
-    ['TraceQL { rootServiceName = "svc-3" }', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { ...all, limit: 20, signal })).length],
+    ['store: service=svc-3 minDuration=500ms', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, limit: 20, signal, stats })).length],
+    ['store: service=svc-3 minDuration=500ms && span.http.status_code >= 500', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', minDurationNs: 500_000_000n, conditions: [{ field: 'span.http.status_code', op: '>=', value: 500 }], limit: 20, signal, stats })).length],
+    ['store: span.http.status_code = 500 (attribute only)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.http.status_code', op: '=', value: 500 }], limit: 20, signal, stats })).length],
+    ['store: resource.k8s.namespace.name = "shop"', async (signal) => (await store.search({ ...all, conditions: [{ field: 'resource.k8s.namespace.name', op: '=', value: 'shop' }], limit: 20, signal, stats })).length],
+    ['store: Jaeger tags {"http.method":"POST"} (no span has it)', async (signal) => (await store.search({ ...all, serviceName: 'svc-3', conditions: [{ field: '.http.method', op: '=', value: 'POST' }], limit: 20, signal, stats })).length],
+    ['store: span.user.id = "u-4242" (rare value)', async (signal) => (await store.search({ ...all, conditions: [{ field: 'span.user.id', op: '=', value: 'u-4242' }], limit: 20, signal, stats })).length],
+    ['TraceQL { rootServiceName = "svc-3" }', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { ...all, limit: 20, signal, stats })).length],
     // Only the oldest tenth of the traces has a start before this: a match must come from the oldest blocks.
-    ['TraceQL { rootServiceName = "svc-3" } in the oldest 10 % of the time range', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { start: 0n, end: oldestTenth(traces), limit: 20, signal })).length],
-    ['TraceQL { duration > 1s } | count() > 1', async (signal) => (await searchTraceQL(store, parseTraceQL('{ duration > 1s } | count() > 1'), { ...all, limit: 20, signal })).length],
+    ['TraceQL { rootServiceName = "svc-3" } in the oldest 10 % of the time range', async (signal) => (await searchTraceQL(store, parseTraceQL('{ rootServiceName = "svc-3" }'), { start: 0n, end: oldestTenth(traces), limit: 20, signal, stats })).length],
+    ['TraceQL { duration > 1s } | count() > 1', async (signal) => (await searchTraceQL(store, parseTraceQL('{ duration > 1s } | count() > 1'), { ...all, limit: 20, signal, stats })).length],
   ];
   for (const [label, run] of queries) {
     const lat: number[] = [];
@@ -282,6 +284,7 @@ async function querySet(store: TraceStore, traces: number): Promise<void> {
     let capped = false;
     for (let i = 0; i <= runs && !capped; i++) {
       const a = performance.now();
+      stats = newSearchStats();
       try {
         found = await run(AbortSignal.timeout(capMs));
       } catch (e) {
@@ -292,12 +295,14 @@ async function querySet(store: TraceStore, traces: number): Promise<void> {
       if (i === 0 && !capped && performance.now() - a > capMs / 4) {
         // Slow: one more measured run is enough.
         const b = performance.now();
+        stats = newSearchStats();
         found = await run(AbortSignal.timeout(capMs)).catch(() => ((capped = true), found));
         lat.push(performance.now() - b);
         break;
       }
     }
-    console.log(`query: ${label}: ${capped ? `> ${fmt(capMs / 1000, 0)} s (aborted)` : `median ${fmt(median(lat), 1)} ms of ${lat.length} (min ${fmt(Math.min(...lat), 1)}, max ${fmt(Math.max(...lat), 1)})`}, ${found} traces`);
+    const read = `read ${fmt(stats.inspectedBytes / 1e6, 1)} MB, ${stats.inspectedTraces} traces checked${stats.partial ? `, PARTIAL: ${stats.partial}` : ''}`;
+    console.log(`query: ${label}: ${capped ? `> ${fmt(capMs / 1000, 0)} s (aborted)` : `median ${fmt(median(lat), 1)} ms of ${lat.length} (min ${fmt(Math.min(...lat), 1)}, max ${fmt(Math.max(...lat), 1)})`}, ${found} traces; ${read}`);
   }
 }
 
