@@ -87,6 +87,17 @@ const after = measure();
 console.log(`${N} series × ${ROUNDS} rounds: ${((cpu.user + cpu.system) / 1e6 / ((N * ROUNDS) / 1e6)).toFixed(2)} CPU-s per million samples`);
 console.log(`per series: ${perSeries(base, after)}`);
 console.log(`heap spaces: ${spaces()}`);
+{
+  let finished = 0;
+  const bufSizes = new Map<number, number>();
+  for (const s of db.head.byRef) {
+    if (s === undefined) continue;
+    finished += s.chunks?.length ?? 0;
+    bufSizes.set(s.buf.length, (bufSizes.get(s.buf.length) ?? 0) + 1);
+  }
+  const sizes = [...bufSizes].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k} B × ${v}`).join(', ');
+  console.log(`head: ${db.head.numSeries} series, ${finished} finished chunks in memory; open chunk buffers: ${sizes}`);
+}
 ingest = undefined;
 const noRecv = measure();
 console.log(`without the receiver's state, per series: ${perSeries(base, noRecv)}`);

@@ -61,6 +61,8 @@ export class OooBuffer {
   }
 }
 
+const OPEN_CHUNK_BYTES = 128;
+
 /**
  * One head series. It is itself the builder of its open chunk (count > 0 means an open chunk exists):
  * one object per series instead of two.
@@ -79,7 +81,9 @@ export class MemSeries extends XorChunkBuilder {
     readonly ref: number,
     readonly labels: Labels,
   ) {
-    super(0);
+    // 128 bytes hold ~50 samples of a typical series, as Prometheus's open chunk starts with 128: growing
+    // 32 → 64 → 128 instead leaves the smaller pieces behind in the shared slabs, unused but never freed.
+    super(OPEN_CHUNK_BYTES);
     // lastT doubles as the series' newest timestamp; it survives reset() when a chunk is completed.
     this.lastT = -Infinity;
   }
