@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from './http.js';
 import { registerLifecycleRoutes } from './lifecycle.js';
 import { registerUiRoutes } from './ui.js';
+import { startIdleGc } from './idle-gc.js';
 import { loadConfigFile } from '../config/parse.js';
 import { defaultConfig } from '../config/default.js';
 import { renderConfigYaml } from '../config/render.js';
@@ -81,6 +82,8 @@ export interface SextantOptions {
   tracesRetentionSizeBytes?: number;
   /** Extra span-metrics labels taken from span (then resource) attributes. */
   spanMetricsDimensions?: string[];
+  /** Run a full GC when the process goes quiet after a burst (see idle-gc.ts). Default true. */
+  idleGc?: boolean;
 }
 
 export interface Sextant {
@@ -321,6 +324,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     throw err;
   }
   ready = true;
+  const idleGc = opts.idleGc === false ? undefined : startIdleGc();
   logger.info({ url, ui: existsSync(join(uiDistDir(), 'index.html')) }, 'Sextant is ready');
 
   return {
@@ -341,6 +345,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     reload,
     stop: async () => {
       ready = false;
+      idleGc?.stop();
       await scrape.stop();
       await ruleManager.stop();
       notifier.stop();
