@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       await shoot(page, 'explore-empty', dark);
       await go(`/explore?${new URLSearchParams({ 'g0.expr': CPU, 'g0.range_input': '5m' })}`, '.graph canvas');
       const over = await page.locator('.u-over').boundingBox();
-      if (over) await page.mouse.move(over.x + over.width * 0.7, over.y + over.height * 0.3);
+      if (over) await page.mouse.move(over.x + over.width * 0.8, over.y + over.height * 0.3);
       const explore = await shoot(page, 'explore', dark);
       await go(`/explore?${new URLSearchParams({ 'g0.expr': 'rate(up)' })}`, '[data-testid=error-state]');
       await shoot(page, 'explore-error', dark);

@@ -207,8 +207,8 @@ function NoTracesYet() {
   return (
     <EmptyState title="No traces yet" icon="traces">
       <p>
-        Nothing has sent spans to this server. Point an OpenTelemetry SDK or collector at <code data-testid="otlp-traces-url">{origin}/v1/traces</code> (OTLP/HTTP) or at port
-        4317 (OTLP/gRPC), or a Zipkin library at <code>{origin}/api/v2/spans</code>.
+        Nothing has sent spans to this server. Point an OpenTelemetry SDK or collector at <code data-testid="otlp-traces-url">{origin}/v1/traces</code> (OTLP/HTTP) — or OTLP/gRPC
+        at port 4317 of this host (<code>--otlp-grpc-listen</code>) — or a Zipkin library at <code>{origin}/api/v2/spans</code>.
       </p>
       <DocsHint doc="traces.md" what="ingest formats and TraceQL" />
     </EmptyState>
