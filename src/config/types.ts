@@ -54,7 +54,7 @@ export interface HTTPClientConfig {
   bearerTokenFile?: string;
   tlsConfig?: TLSConfig;
   authorization?: AuthorizationConfig;
-  /** oauth2 block as written (snake_case keys); parsed and validated but not used by Sextant yet. */
+  /** oauth2 block as written (snake_case keys); used by remote_write (client credentials), ignored for scrapes and Alertmanagers. */
   oauth2?: Record<string, unknown>;
   proxyUrl?: string;
   followRedirects?: boolean; // default true
