@@ -52,9 +52,9 @@ export interface OpenLogStoreOptions {
   /** Files smaller than this are merged once there are `compactMinFiles` of them (default 16 MiB, 8). */
   compactBelowBytes?: number;
   compactMinFiles?: number;
-  /** Parquet ZSTD level (default 7; the line column is then below gzip -6, timestamps add ~1.6 %: docs/benchmarks.md). */
+  /** Parquet ZSTD level (default 9: ~2 % smaller than 7 for ~25 % more write CPU in the engine; docs/benchmarks.md). */
   zstdLevel?: number;
-  /** Rows per Parquet row group, the unit the skip index can skip (default 16384). */
+  /** Rows per Parquet row group, the unit the skip index can skip (default 4096). */
   rowGroupRows?: number;
   /** Called once per engine scan with what it reads: for tests and diagnostics. */
   onScan?: (scan: { files: number; rowGroups: number; skippedRowGroups: number }) => void;
