@@ -154,7 +154,12 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
   });
   const onSpans = (spans: Parameters<DerivedMetrics['onSpans']>[0]): void => spanMetrics.onSpans(spans);
   const scrape = new ScrapeManager({ storage, logger: logger.child({ component: 'scrape' }) });
-  const remoteWrite = new RemoteWriteManager({ dataDir: join(opts.dataDir, 'remote-write'), logger: logger.child({ component: 'remote_write' }) });
+  const remoteWrite = new RemoteWriteManager({
+    dataDir: join(opts.dataDir, 'remote-write'),
+    logger: logger.child({ component: 'remote_write' }),
+    // Sent per remote_write metadata_config, as Prometheus sends the metric metadata of its targets.
+    metadata: () => scrape.metadata(),
+  });
   // Committed samples are copied to the remote_write queues only while some remote_write is configured:
   // recording them costs an object per sample on every ingest path.
   let unsubscribe: (() => void) | undefined;
