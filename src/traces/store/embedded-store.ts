@@ -479,17 +479,23 @@ class EmbeddedStore implements EmbeddedTraceStore {
         break;
       }
       try {
-        let cands = sortByKey(await scanBlockTraces(b, filter));
-        const gi = indexable && cands.length > 0 ? await loadGroupIndex(b) : null;
+        // The attribute index first: when no group of the block can match, its columns are not even read.
+        const gi = indexable ? await loadGroupIndex(b) : null;
+        let verdict: Uint8Array | undefined;
         if (gi) {
+          verdict = new Uint8Array(gi.groupCount);
+          let any = false;
+          for (let g = 0; g < verdict.length; g++) if ((verdict[g] = gi.mayMatch(g, p.conditions!) ? 1 : 0)) any = true;
+          if (!any) {
+            stats.blocksSearched++;
+            continue;
+          }
+        }
+        let cands = sortByKey(await scanBlockTraces(b, filter));
+        if (verdict) {
           const groups = traceGroupsOf(b).of;
-          const verdict = new Map<number, boolean>();
-          cands = cands.filter(([i]) => {
-            const g = groups[i];
-            let ok = verdict.get(g);
-            if (ok === undefined) verdict.set(g, (ok = gi.mayMatch(g, p.conditions!)));
-            return ok;
-          });
+          const v = verdict;
+          cands = cands.filter(([i]) => v[groups[i]] === 1);
         }
         if (cands.length === 0) {
           stats.blocksSearched++;
