@@ -1,6 +1,6 @@
 /**
  * RuleManager semantics on the real TSDB and PromQL engine with a controllable clock: recording rules and
- * their stale markers, a bad reload keeping the running rules, evaluation failures, keep_firing_for,
+ * their stale markers (also after a reload removes rules or groups), a bad reload keeping the running rules, evaluation failures, keep_firing_for,
  * limit, templated labels, resend delay and the 110-pods-per-node capacity example.
  */
 import { test } from 'node:test';
@@ -21,13 +21,13 @@ import { promConfig } from '../scrape/helpers.js';
 const logger = pino({ level: 'silent' });
 const noTimers: Timers = { setTimeout: () => undefined, clearTimeout: () => undefined };
 
-async function setup(rulesYaml: string) {
+async function setup(rulesYaml: string, timers: Timers = noTimers) {
   const dir = tempDir('rules-mgr');
   let now = 1_700_000_000_000;
   const clock = () => now;
   const db = await TSDB.open({ dir: join(dir, 'tsdb'), logger, now: clock });
   const sent: NotifierAlert[][] = [];
-  const rules = new RuleManager({ storage: db, engine: new Engine(), notify: (a) => sent.push(a), externalLabels: () => ({ region: 'eu' }), externalUrl: 'http://x', logger, now: clock, timers: noTimers });
+  const rules = new RuleManager({ storage: db, engine: new Engine(), notify: (a) => sent.push(a), externalLabels: () => ({ region: 'eu' }), externalUrl: 'http://x', logger, now: clock, timers });
   const file = join(dir, 'rules.yml');
   writeFileSync(file, rulesYaml);
   const cfg = promConfig([]);
@@ -85,6 +85,87 @@ test('recording rules write their series with rule labels, one value per evaluat
   const g = s.rules.groups()[0];
   assert.equal(g.rules[0].health, 'ok');
   assert.equal(g.interval, 15_000, 'group interval defaults to global evaluation_interval');
+});
+
+test('a reload marks series of removed rules stale as Prometheus does: removed group two intervals later, removed rule at the next evaluation', async (t) => {
+  const scheduled: { fn: () => void; ms: number; cleared: boolean }[] = [];
+  const timers: Timers = {
+    setTimeout: (fn, ms) => {
+      const h = { fn, ms, cleared: false };
+      scheduled.push(h);
+      return h;
+    },
+    clearTimeout: (h) => void ((h as { cleared: boolean }).cleared = true),
+  };
+  const s = await setup(
+    `groups:
+  - name: kept
+    interval: 10s
+    rules:
+      - record: a:sum
+        expr: sum(x)
+      - record: b:sum
+        expr: sum(x)
+  - name: removed
+    interval: 20s
+    rules:
+      - record: c:sum
+        expr: sum(x)
+`,
+    timers,
+  );
+  t.after(s.close);
+  await s.write({ __name__: 'x' }, 1);
+  await s.rules.evalAllNow();
+  const stopAt = s.now();
+  s.advance(1000);
+  writeFileSync(s.file, `groups:\n  - name: kept\n    interval: 10s\n    rules:\n      - record: a:sum\n        expr: sum(x)\n`);
+  scheduled.length = 0;
+  await s.rules.applyConfig(s.cfg);
+  // Nothing is marked at the reload itself.
+  for (const name of ['b:sum', 'c:sum']) assert.equal((await s.select(name))[0].values.length, 1, name);
+  // The removed group's markers wait two of its intervals and carry the reload time.
+  const pending = scheduled.filter((h) => h.ms === 40_000);
+  assert.equal(pending.length, 1);
+  s.advance(40_000);
+  pending[0].fn();
+  // The timer's commit is asynchronous (WAL fsync): wait for it to land.
+  let c = (await s.select('c:sum'))[0];
+  for (let i = 0; i < 200 && c.values.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    c = (await s.select('c:sum'))[0];
+  }
+  assert.equal(c.timestamps[1], stopAt + 1000);
+  assert.ok(isStaleNaN(c.values[1]));
+  // The rule dropped from the kept group is marked by that group's next evaluation, at its timestamp.
+  await s.rules.evalAllNow();
+  const b = (await s.select('b:sum'))[0];
+  assert.equal(b.timestamps[1], s.now());
+  assert.ok(isStaleNaN(b.values[1]));
+  assert.equal((await s.select('a:sum'))[0].values.length, 2);
+});
+
+test('stale markers of a removed group are dropped when the manager stops first', async (t) => {
+  const scheduled: { ms: number; cleared: boolean }[] = [];
+  const timers: Timers = {
+    setTimeout: (_fn, ms) => {
+      const h = { ms, cleared: false };
+      scheduled.push(h);
+      return h;
+    },
+    clearTimeout: (h) => void ((h as { cleared: boolean }).cleared = true),
+  };
+  const s = await setup(`groups:\n  - name: gone\n    rules:\n      - record: c:sum\n        expr: sum(x)\n`, timers);
+  t.after(s.close);
+  await s.write({ __name__: 'x' }, 1);
+  await s.rules.evalAllNow();
+  writeFileSync(s.file, 'groups: []\n');
+  scheduled.length = 0;
+  await s.rules.applyConfig(s.cfg);
+  const pending = scheduled.filter((h) => h.ms === 30_000);
+  assert.equal(pending.length, 1);
+  await s.rules.stop();
+  assert.equal(pending[0].cleared, true);
 });
 
 test('a reload with a bad rule file reports file, group, rule and message and keeps the running rules', async (t) => {

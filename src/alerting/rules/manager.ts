@@ -12,7 +12,7 @@ import type { PrometheusConfig } from '../../config/types.js';
 import { labelsKey, type Labels } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
 import type { Engine, VectorSample } from '../../metrics/promql/engine.js';
-import type { Storage } from '../../metrics/storage/interface.js';
+import type { Appender, Storage } from '../../metrics/storage/interface.js';
 import type { NotifierAlert } from '../notifier/types.js';
 import { AlertingRule, RecordingRule, forStateSeriesLabels, type Alert, type AlertState, type RuleBase, type RuleHealth } from './alerting-rule.js';
 import { dropGroupMetrics, ruleMetrics } from './metrics.js';
@@ -94,6 +94,8 @@ const DEFAULT_TIMERS: Timers = {
 class Group {
   readonly key: string;
   seriesInPreviousEval: Map<string, Labels>[];
+  /** Series of rules removed by a reload, marked stale at this group's next evaluation. */
+  staleSeries: Labels[] = [];
   shouldRestore = false;
   iterations = 0;
   lastEvaluation = 0;
@@ -195,6 +197,8 @@ export class RuleManager {
   private readonly outageTolerance: number;
   private readonly forGracePeriod: number;
   private stopped = false;
+  /** Timers of stale markers waiting to be written for removed groups. */
+  private readonly pendingStale = new Set<unknown>();
 
   constructor(private readonly o: RuleManagerOptions) {
     this.now = o.now ?? Date.now;
@@ -277,11 +281,19 @@ export class RuleManager {
     }
     for (const [key, o] of old) {
       await o.stop();
-      // Series of rules that no longer exist get stale markers now (Prometheus waits two intervals).
       const stale: Labels[] = [];
       for (const m of o.seriesInPreviousEval) for (const l of m.values()) stale.push(l);
-      if (stale.length > 0) await this.writeStale(stale, this.now());
-      if (!next.has(key)) dropGroupMetrics(key);
+      const successor = next.get(key);
+      if (successor) {
+        // As Prometheus's CopyState: series of rules dropped from a surviving group are marked stale by the
+        // new group's first evaluation, at its timestamp.
+        successor.staleSeries.push(...stale);
+        continue;
+      }
+      dropGroupMetrics(key);
+      // As Prometheus for a removed group: markers stamped at the stop time, written two intervals later so
+      // that a rule moved to another group (or file) can write its series first; skipped on shutdown.
+      if (stale.length > 0) this.scheduleStale(stale, this.now(), 2 * o.interval);
     }
     this.groupsByKey = next;
     this.restoredOnce = true;
@@ -293,16 +305,15 @@ export class RuleManager {
     this.o.logger.info({ files: files.length, groups: next.size }, 'rules loaded');
   }
 
-  private async writeStale(series: Labels[], ts: number): Promise<void> {
-    const app = this.o.storage.appender();
-    for (const l of series) {
-      try {
-        app.append(l, ts, STALE_NAN);
-      } catch {
-        // out of order or similar: nothing to mark
-      }
-    }
-    await app.commit();
+  private scheduleStale(series: Labels[], ts: number, delayMs: number): void {
+    const handle = this.timers.setTimeout(() => {
+      this.pendingStale.delete(handle);
+      if (this.stopped) return;
+      const app = this.o.storage.appender();
+      appendStale(app, series, ts);
+      app.commit().catch((e: unknown) => this.o.logger.warn({ err: (e as Error).message }, 'writing stale markers of removed rules failed'));
+    }, delayMs);
+    this.pendingStale.add(handle);
   }
 
   groups(): RuleGroupState[] {
@@ -357,6 +368,8 @@ export class RuleManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const h of this.pendingStale) this.timers.clearTimeout(h);
+    this.pendingStale.clear();
     await Promise.all([...this.groupsByKey.values()].map((g) => g.stop()));
   }
 
@@ -409,18 +422,16 @@ export class RuleManager {
           this.o.logger.warn({ group: g.name, rule: rule.name, err: (e as Error).message }, 'rule sample appending failed');
         }
       }
-      for (const [key, l] of g.seriesInPreviousEval[i]) {
-        if (returned.has(key)) continue;
-        try {
-          app.append(l, ts, STALE_NAN);
-        } catch {
-          // Series already has a newer sample (e.g. clock went back); nothing to mark.
-        }
-      }
+      const gone: Labels[] = [];
+      for (const [key, l] of g.seriesInPreviousEval[i]) if (!returned.has(key)) gone.push(l);
+      appendStale(app, gone, ts);
       g.seriesInPreviousEval[i] = returned;
       rule.evaluationTime = (performance.now() - t0) / 1000;
       rule.lastEvaluation = this.now();
     }
+    // After the rules, so that a series a moved rule wrote at ts keeps its value (the marker is refused).
+    appendStale(app, g.staleSeries, ts);
+    g.staleSeries = [];
     try {
       await app.commit();
     } catch (e) {
@@ -487,4 +498,15 @@ function queryEscape(s: string): string {
   return encodeURIComponent(s)
     .replace(/%20/g, '+')
     .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** Stale markers at ts; a series that already has a sample at or after ts keeps it (nothing to mark). */
+function appendStale(app: Appender, series: readonly Labels[], ts: number): void {
+  for (const l of series) {
+    try {
+      app.append(l, ts, STALE_NAN);
+    } catch {
+      // out of order or duplicate: the series is not gone at ts
+    }
+  }
 }
