@@ -28,7 +28,8 @@ let base: string;
 before(async () => {
   dir = tempDir('logs-explore-api');
   const logger = pino({ level: 'silent' });
-  store = await openLogStore({ dir });
+  // Every append is flushed to a Parquet file: volumes and fields come from the columnar files, not the head.
+  store = await openLogStore({ dir, maxHeadBytes: 1 });
   app = createHttpServer({ logger, bodyLimit: 1 << 24 });
   registerLogIngestRoutes(app, { store, logger });
   registerLokiQueryRoutes(app, { store, logger });

@@ -16,7 +16,7 @@ import { LogQLParseError, parseLogQL } from '../logql/parse.js';
 import { BadRequest, defaultStepMs, nowNs, parseDirection, parseLimit, parseLokiDurationMs, parseLokiTime } from './params.js';
 import { registerTailRoute } from './tail.js';
 import type { LogTailHub } from './tail-hub.js';
-import { computeVolume, parseAggregateBy, parseTargetLabels } from './volume.js';
+import { computeVolume, computeVolumeFromIndex, parseAggregateBy, parseTargetLabels } from './volume.js';
 import { detectedFieldValues, detectedFields, detectedLabels } from './detected.js';
 import type { LogSelectorExpr } from '../logql/ast.js';
 
@@ -334,7 +334,7 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
         }
       }
       const ac = abortOnClose(reply);
-      const r = await computeVolume(store, {
+      const vr = {
         query,
         start,
         end,
@@ -343,7 +343,8 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
         targetLabels: parseTargetLabels(one(p, 'targetLabels')),
         aggregateBy: parseAggregateBy(one(p, 'aggregateBy')),
         signal: ac.signal,
-      });
+      };
+      const r = ranged ? await computeVolume(store, vr) : { resultType: 'vector' as const, series: await computeVolumeFromIndex(store, vr) };
       const result =
         r.resultType === 'vector'
           ? r.series.map((s) => ({ metric: s.metric, value: s.values[0] }))

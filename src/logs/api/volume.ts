@@ -9,8 +9,9 @@
  * Ranges are cut into step buckets aligned to multiples of the step (the first starts at `start`), each
  * reported at its last millisecond, the last at `end`; each bucket keeps its `limit` largest series.
  *
- * Loki answers from chunk statistics in its index; the store interface here has no per-stream byte counts
- * over a time window, so the lines are read (bytes = UTF-8 length of each line) in one pass.
+ * The instant volume comes from the store's index statistics (computeVolumeFromIndex: no line is read, whole
+ * files overlapping the range count, as Loki's chunks do). volume_range needs bytes per step, which the store
+ * interface cannot give per stream and window, so it reads the lines (bytes = UTF-8 length) in one pass.
  */
 import type { Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
@@ -84,11 +85,19 @@ function seriesKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
-export async function computeVolume(store: LogStore, r: VolumeRequest): Promise<{ resultType: 'vector' | 'matrix'; series: VolumeSeries[] }> {
+/** The series (or label) names a stream's volume counts towards, and the matchers that select exactly their streams. */
+interface Grouping {
+  matchers: Matcher[];
+  by: Set<string>;
+  includeAll: boolean;
+  targets: string[];
+}
+
+function grouping(r: VolumeRequest): Grouping {
   const { matchers, matchAll } = volumeSelector(r.query);
   const targets = r.targetLabels;
-  let includeAll = false;
   const by = new Set<string>();
+  let includeAll = false;
   if (targets.length > 0) {
     for (const t of targets) {
       by.add(t);
@@ -98,6 +107,54 @@ export async function computeVolume(store: LogStore, r: VolumeRequest): Promise<
     for (const m of matchers) by.add(m.name);
     includeAll = matchAll;
   }
+  return { matchers, by, includeAll, targets };
+}
+
+function topSeries(volumes: Map<string, number>, metrics: Map<string, Record<string, string>>, limit: number, atMs: number): VolumeSeries[] {
+  return [...volumes.entries()]
+    .filter(([, v]) => v > 0)
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([k, v]) => ({ metric: metrics.get(k)!, values: [[atMs / 1000, String(v)]] }));
+}
+
+/**
+ * The instant volume from the store's index statistics, without reading lines: like Loki's index, whole files
+ * (and the in-memory head) that overlap the range count, so edges of the range can over-count.
+ */
+export async function computeVolumeFromIndex(store: LogStore, r: VolumeRequest): Promise<VolumeSeries[]> {
+  const g = grouping(r);
+  const series = await store.series(g.matchers, r.start, r.end);
+  const metrics = new Map<string, Record<string, string>>();
+  const volumes = new Map<string, number>();
+  const stats = async (extra: Matcher[]): Promise<number> => (await store.stats([...g.matchers, ...extra], r.start, r.end)).bytes;
+  if (r.aggregateBy === 'labels') {
+    const names = new Set<string>();
+    for (const ls of series) for (const l of ls) if (g.targets.length === 0 || g.by.has(l.name)) names.add(l.name);
+    for (const n of names) {
+      const k = seriesKey({ [n]: '' });
+      metrics.set(k, { [n]: '' });
+      volumes.set(k, await stats([{ type: '=~', name: n, value: '.+' }]));
+    }
+  } else {
+    // Streams group by their projection on the aggregation labels; pinning every such label (absent ones to
+    // "") selects exactly one group's streams.
+    const names = new Set<string>(g.by);
+    if (g.includeAll) for (const ls of series) for (const l of ls) names.add(l.name);
+    for (const ls of series) {
+      const metric: Record<string, string> = {};
+      for (const l of ls) if (names.has(l.name)) metric[l.name] = l.value;
+      const k = seriesKey(metric);
+      if (metrics.has(k)) continue;
+      metrics.set(k, metric);
+      volumes.set(k, await stats([...names].map((n) => ({ type: '=' as const, name: n, value: metric[n] ?? '' }))));
+    }
+  }
+  return topSeries(volumes, metrics, r.limit, Number(r.end / MS));
+}
+
+export async function computeVolume(store: LogStore, r: VolumeRequest): Promise<{ resultType: 'vector' | 'matrix'; series: VolumeSeries[] }> {
+  const { matchers, by, includeAll, targets } = grouping(r);
   const bs = buckets(r.start, r.end, r.stepMs);
   // Per bucket: series key → bytes; the key's labels are kept aside.
   const perBucket = bs.map(() => new Map<string, number>());
