@@ -11,6 +11,8 @@ export interface LineFilterStage {
   readonly values: readonly string[];
   /** `ip("…")` alternatives (only with `|=` and `!=`): matched against the IP-looking tokens of the line. */
   readonly ips?: readonly string[];
+  /** Pattern-filter alternatives (`|> "…"` as op `|=`, `!> "…"` as op `!=`): `<_>` captures between literals. */
+  readonly patterns?: readonly string[];
 }
 
 /** A path into a JSON document: object keys and array indexes, as `a.b[0]["c d"]`. */

@@ -97,8 +97,8 @@ export function splitPushdown(stages: readonly Stage[]): { pushed: LineFilter[];
   let lineChanged = false;
   for (const st of stages) {
     if (st.type === 'lineFormat' || st.type === 'decolorize' || st.type === 'unpack') lineChanged = true;
-    // ip() filters are evaluated here: the store only knows substrings and regexes.
-    if (st.type === 'lineFilter' && !lineChanged && !st.ips?.length) pushed.push({ op: st.op, values: st.values });
+    // ip() and pattern filters are evaluated here: the store only knows substrings and regexes.
+    if (st.type === 'lineFilter' && !lineChanged && !st.ips?.length && !st.patterns?.length) pushed.push({ op: st.op, values: st.values });
     else rest.push(st);
   }
   return { pushed, rest };

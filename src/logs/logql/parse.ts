@@ -10,6 +10,7 @@ import type { Matcher, MatchType } from '../../model/matcher.js';
 import { anchoredRegExp } from '../../model/matcher.js';
 import { unquoteString } from '../../metrics/promql/parser/literals.js';
 import { parseIpPattern } from './ip.js';
+import { patternFilterError } from './pattern-filter.js';
 import type {
   BinaryExpr,
   BinaryOp,
@@ -284,29 +285,41 @@ class Builder {
         if (!last || last.type !== 'lineFilter') this.fail(c, 'syntax error: "or" without a line filter before it');
         const values = [...last.values];
         const ips = [...(last.ips ?? [])];
-        this.filterValues(c, last.op, values, ips);
-        out.push(this.lineFilterStage(c, last.op, values, ips));
+        const patterns = [...(last.patterns ?? [])];
+        const isPattern = patterns.length > 0;
+        this.filterValues(c, last.op, isPattern ? patterns : values, ips, isPattern);
+        out.push(this.lineFilterStage(c, last.op, values, ips, patterns));
       } else if (c.name === 'LineFilter') {
         const f = c.getChild('Filter');
         const opText = f ? this.text(f) : '';
-        if (!['|=', '!=', '|~', '!~'].includes(opText)) this.fail(c, `syntax error: unsupported line filter ${JSON.stringify(this.text(c))}`);
-        const op = opText as LineFilterOp;
+        if (!['|=', '!=', '|~', '!~', '|>', '!>'].includes(opText)) this.fail(c, `syntax error: unsupported line filter ${JSON.stringify(this.text(c))}`);
+        // Pattern filters are kept as `|=`/`!=` with pattern alternatives.
+        const isPattern = opText === '|>' || opText === '!>';
+        const op = (isPattern ? (opText === '|>' ? '|=' : '!=') : opText) as LineFilterOp;
         const values: string[] = [];
         const ips: string[] = [];
-        this.filterValues(c, op, values, ips);
-        out.push(this.lineFilterStage(c, op, values, ips));
+        const patterns: string[] = [];
+        this.filterValues(c, op, isPattern ? patterns : values, ips, isPattern);
+        out.push(this.lineFilterStage(c, op, values, ips, patterns));
       }
     }
   }
 
   /** The string and `ip("…")` alternatives of a line filter (an ip() is a FilterOp followed by its String). */
-  private filterValues(parent: SyntaxNode, op: LineFilterOp, values: string[], ips: string[]): void {
+  private filterValues(parent: SyntaxNode, op: LineFilterOp, values: string[], ips: string[], isPattern = false): void {
     let ipNext = false;
     for (const v of this.children(parent)) {
       if (v.name === 'FilterOp') ipNext = true;
       else if (v.name === 'String') {
-        if (!ipNext) values.push(this.str(v));
-        else {
+        if (!ipNext) {
+          const text = this.str(v);
+          if (isPattern) {
+            const err = patternFilterError(text);
+            if (err) this.fail(v, err);
+          }
+          values.push(text);
+        } else {
+          if (isPattern) this.fail(v, 'ip: invalid operation: ip() works with |= and != only');
           if (op === '|~' || op === '!~') this.fail(v, 'ip: invalid operation: ip() works with |= and != only');
           const pattern = this.str(v);
           try {
@@ -317,12 +330,12 @@ class Builder {
           ips.push(pattern);
         }
         ipNext = false;
-      } else if (v.name === 'OrFilter') this.filterValues(v, op, values, ips);
+      } else if (v.name === 'OrFilter') this.filterValues(v, op, values, ips, isPattern);
     }
   }
 
-  private lineFilterStage(n: SyntaxNode, op: LineFilterOp, values: string[], ips: string[]): Stage {
-    if (values.length === 0 && ips.length === 0) this.fail(n, 'syntax error: line filter without a value');
+  private lineFilterStage(n: SyntaxNode, op: LineFilterOp, values: string[], ips: string[], patterns: string[] = []): Stage {
+    if (values.length === 0 && ips.length === 0 && patterns.length === 0) this.fail(n, 'syntax error: line filter without a value');
     if (op === '|~' || op === '!~') {
       for (const v of values) {
         try {
@@ -332,7 +345,7 @@ class Builder {
         }
       }
     }
-    return ips.length > 0 ? { type: 'lineFilter', op, values, ips } : { type: 'lineFilter', op, values };
+    return { type: 'lineFilter', op, values, ...(ips.length > 0 ? { ips } : {}), ...(patterns.length > 0 ? { patterns } : {}) };
   }
 
   private labelParser(n: SyntaxNode): Stage {

@@ -5,6 +5,7 @@
  * and `__error_details__` as Loki does.
  */
 import { containsMatchingIp, parseIpPattern } from './ip.js';
+import { compilePatternFilter } from './pattern-filter.js';
 import type { Label, Labels } from '../../model/labels.js';
 import { labelsKey } from '../../model/labels.js';
 import { compileMatcher, type CompiledMatcher } from '../../model/matcher.js';
@@ -336,10 +337,11 @@ const ANSI_RE = /\x1b\[[0-9;]*[A-Za-z]/g;
 function compileStage(st: Stage): StageFn {
   switch (st.type) {
     case 'lineFilter': {
-      if (st.ips && st.ips.length > 0) {
-        const ips = st.ips.map(parseIpPattern);
+      if (st.ips?.length || st.patterns?.length) {
+        const ips = (st.ips ?? []).map(parseIpPattern);
+        const patterns = (st.patterns ?? []).map(compilePatternFilter);
         const strings = st.values.length > 0 ? lineFilterTest({ op: '|=', values: st.values }) : () => false;
-        const any = (line: string): boolean => strings(line) || ips.some((m) => containsMatchingIp(line, m));
+        const any = (line: string): boolean => strings(line) || ips.some((m) => containsMatchingIp(line, m)) || patterns.some((p) => p(line));
         return st.op === '!=' ? (s) => !any(s.line) : (s) => any(s.line);
       }
       const test = lineFilterTest(st);
