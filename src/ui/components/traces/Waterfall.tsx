@@ -170,6 +170,9 @@ function Row({ span: s, top, total, selected, critical, collapsed, onToggle, onS
   const left = (s.start / total) * 100;
   const width = Math.max((s.duration / total) * 100, 0.2);
   const color = serviceColor(s.service);
+  // The duration goes after the bar; before it when the bar reaches the right edge; inside it when it fills the row.
+  const inside = left + width > 80 && left < 15;
+  const labelAt = left + width <= 80 ? { left: `calc(${left + width}% + 4px)` } : inside ? { right: `calc(${100 - left - width}% + 4px)` } : { right: `${100 - left + 0.5}%` };
   return (
     <div
       id={`span-row-${s.id}`}
@@ -209,7 +212,7 @@ function Row({ span: s, top, total, selected, critical, collapsed, onToggle, onS
       </div>
       <div className="wf-timeline-col">
         <div className={`wf-bar${critical ? ' critical' : ''}`} style={{ left: `${left}%`, width: `${width}%`, background: color }} title={`${s.name}: ${formatMicros(s.duration)}`} />
-        <span className="wf-duration" style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}>
+        <span className={`wf-duration${inside ? ' inside' : ''}`} style={labelAt}>
           {formatMicros(s.duration)}
         </span>
       </div>
