@@ -53,6 +53,17 @@ before(async () => {
           ],
         },
         { stream: { job: 'fmt' }, values: [[ns(T0 + 6000), 'level=warn msg="slow query" took=2s'], [ns(T0 + 7000), 'plain words only']] },
+        {
+          stream: { job: 'http' },
+          values: [
+            [ns(T0 + 1000), 'GET /api/users 200 15ms'],
+            [ns(T0 + 2000), 'GET /api/orders 200 7ms'],
+            [ns(T0 + 3000), 'GET /api/users 404 2ms'],
+            [ns(T0 + MIN + 1000), 'GET /api/users 200 9ms'],
+            [ns(T0 + MIN + 2000), 'worker finished job 17 in 3s'],
+            [ns(T0 + MIN + 3000), 'worker finished job 18 in 4s'],
+          ],
+        },
       ],
     }),
   });
@@ -104,7 +115,7 @@ test('index/volume: targetLabels and aggregateBy=labels', async () => {
   assert.match(bad.body, /invalid aggregateBy/);
   const all = await get('/loki/api/v1/index/volume', { query: '{}', ...window });
   assert.equal(all.status, 200, JSON.stringify(all.body));
-  assert.equal(all.body.data.result.length, 5, 'match-all keeps every label: one series per stream');
+  assert.equal(all.body.data.result.length, 6, 'match-all keeps every label: one series per stream');
 });
 
 test('index/volume_range: a matrix of per-step bytes at step boundaries', async () => {
@@ -121,7 +132,7 @@ test('detected_labels: labels with cardinality; all-ID labels left out unless st
   assert.deepEqual(r.body, {
     detectedLabels: [
       { label: 'env', cardinality: 2 },
-      { label: 'job', cardinality: 4 },
+      { label: 'job', cardinality: 5 },
       { label: 'namespace', cardinality: 1 }, // all numeric but static
       { label: 'team', cardinality: 2 },
     ],
@@ -158,4 +169,20 @@ test('detected_field/<name>/values: distinct values of one field', async () => {
   const r = await get('/loki/api/v1/detected_field/level/values', { query: '{job=~"app|fmt"}', ...window });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { values: ['error', 'info', 'warn'], limit: 1000 });
+});
+
+test('patterns: templates with <_> and counts per step, usable as |> filters', async () => {
+  const r = await get('/loki/api/v1/patterns', { query: '{job="http"}', start: ns(T0), end: ns(T0 + 3 * MIN), step: '60s' });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.status, 'success');
+  const at = (ms: number): number => ms / 1000;
+  assert.deepEqual(r.body.data, [
+    { pattern: 'GET <_> <_> <_>', samples: [[at(T0), 3], [at(T0 + MIN), 1]] },
+    { pattern: 'worker finished job <_> in <_>', samples: [[at(T0 + MIN), 2]] },
+  ]);
+  for (const { pattern } of r.body.data as { pattern: string }[]) {
+    const q = await get('/loki/api/v1/query_range', { query: `{job="http"} |> ${JSON.stringify(pattern)}`, start: ns(T0), end: ns(T0 + 3 * MIN), limit: '100' });
+    const n = (q.body.data.result as { values: unknown[] }[]).reduce((a, s) => a + s.values.length, 0);
+    assert.equal(n, pattern.startsWith('GET') ? 4 : 2, pattern);
+  }
 });

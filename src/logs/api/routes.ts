@@ -18,6 +18,7 @@ import { registerTailRoute } from './tail.js';
 import type { LogTailHub } from './tail-hub.js';
 import { computeVolume, computeVolumeFromIndex, parseAggregateBy, parseTargetLabels } from './volume.js';
 import { detectedFieldValues, detectedFields, detectedLabels } from './detected.js';
+import { minePatterns } from './patterns.js';
 import type { LogSelectorExpr } from '../logql/ast.js';
 
 export interface LokiQueryRouteDeps {
@@ -405,6 +406,30 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
         const ac = abortOnClose(reply);
         const values = await detectedFieldValues(engine, r.expr, (req.params as { name: string }).name, r.start, r.end, r.lineLimit, r.limit, ac.signal);
         return reply.send(values.length > 0 ? { values, limit: r.limit } : {});
+      } catch (e) {
+        return handleError(reply, e, logger);
+      }
+    },
+  });
+
+  // Log patterns (Logs Drilldown): mined from the range's lines at query time; see patterns.ts.
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/loki/api/v1/patterns',
+    handler: async (req, reply) => {
+      try {
+        const p = paramsOf(req);
+        const q = one(p, 'query') ?? '';
+        if (q === '') throw new BadRequest('query must not be empty');
+        const expr = parseLogQL(q);
+        if (expr.kind !== 'log') throw new BadRequest('only log queries are accepted here');
+        const { start, end } = range(p);
+        const stepText = one(p, 'step');
+        // Loki's pattern samples have a 10 s resolution.
+        const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : Math.max(10_000, defaultStepMs(start, end));
+        if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+        const ac = abortOnClose(reply);
+        return reply.send({ status: 'success', data: await minePatterns(engine, expr, start, end + 1n, stepMs, ac.signal) });
       } catch (e) {
         return handleError(reply, e, logger);
       }
