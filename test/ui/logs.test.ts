@@ -94,6 +94,10 @@ describe('Logs UI', { timeout: 180_000 }, () => {
     assert.match(text, /web-2/);
     assert.match(text, /Structured metadata[\s\S]*trace_id[\s\S]*4bf92f3577b34da6a3ce929d0e0e4736/);
     assert.match(text, /Detected fields \(logfmt\)[\s\S]*newest[\s\S]*yes/);
+    // Escape folds it away again.
+    await page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+    await row.locator('.log-row-main').click();
     await page.locator('[data-testid="trace-link"]').click();
     await page.waitForURL(/\/traces\/4bf92f3577b34da6a3ce929d0e0e4736/);
     // No spans are stored for this id: the trace view says so and offers the log search the link carried.

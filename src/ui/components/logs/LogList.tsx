@@ -7,6 +7,7 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'r
 import { Link } from '../../lib/router.js';
 import { Icon } from '../Icon.js';
 import { detectFields, detectLevel, formatTimestamp, traceSearchQuery, type Level } from './detect.js';
+import { useEscape } from '../../lib/use-escape.js';
 
 export interface LogRow {
   id: string;
@@ -22,6 +23,8 @@ const OVERSCAN_PX = 600;
 
 export function LogList({ rows, height = 560 }: { rows: LogRow[]; height?: number }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Escape folds the expanded lines away again.
+  useEscape(() => setExpanded(new Set()), expanded.size > 0);
   const [scrollTop, setScrollTop] = useState(0);
   const measured = useRef(new Map<string, number>());
   const [version, setVersion] = useState(0);
