@@ -280,6 +280,11 @@ describe('Traces UI', { timeout: 240_000 }, () => {
     await page.goBack();
     await page.locator('[data-testid="service-node"][data-service="payments"]').focus();
     await page.keyboard.press('Enter');
+    // Escape closes the service's panel; Enter on the still-focused node opens it again.
+    await page.locator('[data-testid="service-panel"]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="service-panel"]').waitFor({ state: 'detached' });
+    await page.keyboard.press('Enter');
     await page.locator('[data-testid="service-traces-link"]').click();
     await page.waitForURL(/\/traces\?service=payments/);
     await page.close();
