@@ -261,3 +261,27 @@ test('compacting files that share a step keeps it', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('back-pressure: appends wait while a full head is written, so the head stays near its limit', async () => {
+  const dir = tmp();
+  try {
+    const maxHeadBytes = 100_000;
+    const store = await openLogStore({ dir, maxHeadBytes, compactMinFiles: 1000 });
+    const inner = store as unknown as { head: { bytes: number }; flush(): Promise<void> };
+    let biggest = 0;
+    for (let b = 0; b < 40; b++) {
+      const batch: LogEntry[] = [];
+      for (let i = 0; i < 500; i++) batch.push(entry(`s${i % 4}`, b * 500 + i, `${'x'.repeat(80)} ${b}-${i}`));
+      assert.equal((await store.append(batch)).accepted, 500);
+      biggest = Math.max(biggest, inner.head.bytes);
+    }
+    // Each batch is ~50 KB; writing a file takes far longer than an append, so without back-pressure the head
+    // would hold most of the 2 MB here.
+    assert.ok(biggest < 3 * maxHeadBytes, `head grew to ${biggest} bytes`);
+    await inner.flush();
+    assert.equal((await collect(store, { start: T0, end: T0 + 100000n * SEC })).length, 20000);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

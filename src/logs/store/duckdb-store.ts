@@ -88,6 +88,7 @@ class DuckLogStore implements LogStore {
   private files: ChunkFile[] = [];
   private nextSeq = 0;
   private flushPromise: Promise<void> | undefined;
+  private queuedFlush: Promise<void> | undefined;
   private gate: Promise<void> | undefined;
   private inflight = 0;
   private inflightDrained: (() => void) | undefined;
@@ -257,9 +258,14 @@ class DuckLogStore implements LogStore {
     result.accepted = ok.length;
     const maxHead = this.opts.maxHeadBytes ?? 64 * 1024 * 1024;
     if (this.head.bytes >= maxHead) {
-      const p = this.flush();
-      // Back-pressure: while one head is still being written, a second full one waits for it.
-      if (this.flushingHeads.length > 1) await p;
+      // One flush is queued per full head (not one per append). Back-pressure: while one head is still being
+      // written, appends to the next full one wait until it is swapped out, so memory stays at about two
+      // heads however slow the writes are (a slow machine once grew a head to 6 M lines). The entries are
+      // already durable; only the acknowledgement waits, and a failed flush is logged, not returned.
+      this.queuedFlush ??= this.flush()
+        .catch((e: unknown) => this.opts.logger?.error({ err: String(e) }, 'log store: flush failed'))
+        .finally(() => (this.queuedFlush = undefined));
+      if (this.flushingHeads.length > 0) await this.queuedFlush;
     }
     return result;
   }
