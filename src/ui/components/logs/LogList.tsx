@@ -144,7 +144,7 @@ function FieldTable({ title, fields }: { title: string; fields: Record<string, s
   return (
     <div className="log-fields">
       <div className="log-fields-title">{title}</div>
-      <table className="data-table log-fields-table">
+      <table className="kv-table log-fields-table">
         <tbody>
           {keys.map((k) => (
             <tr key={k}>
