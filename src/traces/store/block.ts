@@ -26,7 +26,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { syncDir } from '../../lib/wal/segment-log.js';
 import type { Span, SpanKind, StatusCode } from '../model.js';
 import { encodeSpans, decodeSpans } from './span-codec.js';
-import { GroupIndex, GroupIndexBuilder } from './group-index.js';
+import { GroupIndex, GroupIndexBuilder, type GroupIndexVersion } from './group-index.js';
 
 export const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 export const STATUSES: readonly StatusCode[] = ['unset', 'ok', 'error'];
@@ -67,7 +67,12 @@ export interface BlockMeta {
   /** Attribute key -> a capped list of distinct values, per scope. */
   readonly tags: { readonly resource: Record<string, string[]>; readonly span: Record<string, string[]> };
   /** Present when attrs.bin (the per-group attribute index) was written; its numeric keys in file order. */
-  readonly attrIndex?: { readonly version: 1; readonly numericKeys: readonly string[] };
+  readonly attrIndex?: {
+    readonly version: GroupIndexVersion;
+    readonly numericKeys: readonly string[];
+    /** Version 2: keys with values the index does not hold (too long, not scalar); absent in version 1. */
+    readonly unindexedKeys?: readonly string[];
+  };
 }
 
 export interface Block {
@@ -270,7 +275,9 @@ export async function writeBlock(
     services,
     names: [...names.keys()],
     tags: { resource: toRecord(tagSets.resource), span: toRecord(tagSets.span) },
-    ...(attrs ? { attrIndex: { version: 1 as const, numericKeys: attrs.numericKeys } } : {}),
+    ...(attrs && attrIndex
+      ? { attrIndex: { version: attrIndex.version, numericKeys: attrs.numericKeys, unindexedKeys: attrs.unindexedKeys } }
+      : {}),
   };
 
   const final = join(root, blockName(seq));
@@ -452,7 +459,8 @@ export async function loadGroupIndex(b: Block): Promise<GroupIndex | null> {
   if (b.groupIndex !== undefined) return b.groupIndex;
   if (!b.meta.attrIndex || b.idxStride === 16) return (b.groupIndex = null);
   try {
-    const gi = new GroupIndex(await readFile(join(b.dir, 'attrs.bin')), b.meta.attrIndex.numericKeys);
+    const ai = b.meta.attrIndex;
+    const gi = new GroupIndex(await readFile(join(b.dir, 'attrs.bin')), ai.numericKeys, ai.version, ai.version >= 2 ? (ai.unindexedKeys ?? []) : undefined);
     b.groupIndex = gi.groupCount === traceGroupsOf(b).groups ? gi : null;
   } catch {
     // A damaged index must not lose data: the block is then searched without it.

@@ -88,6 +88,12 @@ const SEARCH_BATCH = 64;
 
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+function passing(verdict: Uint8Array): number {
+  let n = 0;
+  for (let g = 0; g < verdict.length; g++) n += verdict[g];
+  return n;
+}
+
 /** [key, latest start] pairs, newest first. */
 function sortByKey<K>(m: Map<K, bigint>): [K, bigint][] {
   return [...m].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0));
@@ -469,6 +475,8 @@ class EmbeddedStore implements EmbeddedTraceStore {
       maxDurationNs: p.maxDurationNs !== undefined ? Number(p.maxDurationNs) : undefined,
     };
     const indexable = usesIndex(p.conditions);
+    const columnFree =
+      p.serviceName === undefined && p.spanName === undefined && p.status === undefined && p.minDurationNs === undefined && p.maxDurationNs === undefined;
     blocks: for (const b of blocks) {
       p.signal?.throwIfAborted();
       const b0 = bar();
@@ -491,11 +499,21 @@ class EmbeddedStore implements EmbeddedTraceStore {
             continue;
           }
         }
-        let cands = sortByKey(await scanBlockTraces(b, filter));
-        if (verdict) {
+        let cands: [number, bigint][];
+        if (verdict && columnFree && b.minStart >= p.start && b.maxEnd <= p.end && passing(verdict) * 8 < verdict.length) {
+          // Attribute conditions only, over a block wholly inside the range, few groups left: their traces are
+          // the candidates, without reading the columns (all of them would be). Their start is not known before
+          // reading, so all are read (the block's newest end bounds them for the early stop).
           const groups = traceGroupsOf(b).of;
-          const v = verdict;
-          cands = cands.filter(([i]) => v[groups[i]] === 1);
+          cands = [];
+          for (let i = 0; i < groups.length; i++) if (verdict[groups[i]] === 1) cands.push([i, b.maxEnd]);
+        } else {
+          cands = sortByKey(await scanBlockTraces(b, filter));
+          if (verdict) {
+            const groups = traceGroupsOf(b).of;
+            const v = verdict;
+            cands = cands.filter(([i]) => v[groups[i]] === 1);
+          }
         }
         if (cands.length === 0) {
           stats.blocksSearched++;

@@ -34,6 +34,9 @@ function unindexed(scope: Scope, key: string): string {
 function present(scope: Scope, key: string): string {
   return `${scope}\u0001${key}`;
 }
+function scopedName(scope: Scope, key: string): string {
+  return `${scope === 's' ? 'span' : 'resource'}.${key}`;
+}
 
 /** A number for numeric comparisons, as matchCondition's toNumber. */
 function numberOf(v: AttrValue | undefined): number | undefined {
@@ -59,8 +62,8 @@ function texts(v: AttrValue): string[] | undefined {
   return undefined;
 }
 
-/** Two 32-bit FNV-1a variants; the Bloom positions are h1 + i*h2 (double hashing). */
-function hash2(s: string): [number, number] {
+/** The hash of format version 1 (two FNV-1a variants with a weak finish): kept to read blocks written with it. */
+function hash2v1(s: string): [number, number] {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < s.length; i++) {
@@ -75,7 +78,34 @@ function hash2(s: string): [number, number] {
   return [h1 >>> 0, (h2 | 1) >>> 0];
 }
 
-function bloomAdd(bits: Uint8Array, off: number, nbits: number, s: string): void {
+/** murmur3's 32-bit finalizer: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Version 2: FNV-1a and a second multiplicative hash, both fully mixed, so entries that differ only in their
+ *  last characters (a key's values) land on independent bits (version 1 showed ~5 % false positives there). */
+function hash2v2(s: string): [number, number] {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 13);
+  }
+  return [fmix32(h1), fmix32(h2 ^ s.length) | 1];
+}
+
+export type GroupIndexVersion = 1 | 2;
+export const CURRENT_GROUP_INDEX_VERSION: GroupIndexVersion = 2;
+const HASHES_BY_VERSION = { 1: hash2v1, 2: hash2v2 } as const;
+
+function bloomAdd(bits: Uint8Array, off: number, nbits: number, s: string, hash2: (s: string) => [number, number]): void {
   const [a, b] = hash2(s);
   for (let i = 0; i < HASHES; i++) {
     const p = (a + Math.imul(i, b)) >>> 0;
@@ -84,7 +114,7 @@ function bloomAdd(bits: Uint8Array, off: number, nbits: number, s: string): void
   }
 }
 
-function bloomHas(bits: Uint8Array, off: number, nbits: number, s: string): boolean {
+function bloomHas(bits: Uint8Array, off: number, nbits: number, s: string, hash2: (s: string) => [number, number]): boolean {
   if (nbits === 0) return false;
   const [a, b] = hash2(s);
   for (let i = 0; i < HASHES; i++) {
@@ -104,6 +134,9 @@ export class GroupIndexBuilder {
   private readonly mins: Map<number, number>[] = [];
   private readonly maxs: Map<number, number>[] = [];
   private readonly numericKeys = new Map<string, number>();
+  private readonly unindexedKeys = new Set<string>();
+
+  constructor(readonly version: GroupIndexVersion = CURRENT_GROUP_INDEX_VERSION) {}
 
   addSpan(s: Span): void {
     this.addAttrs('s', s.attributes);
@@ -116,7 +149,10 @@ export class GroupIndexBuilder {
       this.cur.add(present(scope, k));
       const ts = v === undefined ? undefined : texts(v);
       if (ts) for (const t of ts) this.cur.add(entry(scope, k, t));
-      else this.cur.add(unindexed(scope, k));
+      else {
+        this.cur.add(unindexed(scope, k));
+        this.unindexedKeys.add(scopedName(scope, k));
+      }
       const n = v === undefined ? undefined : numberOf(v);
       if (n === undefined || Number.isNaN(n)) continue;
       const name = `${scope}\u0001${k}`;
@@ -142,7 +178,8 @@ export class GroupIndexBuilder {
     this.curMax = new Map();
   }
 
-  finish(): { bytes: Buffer; numericKeys: string[] } {
+  /** attrs.bin; the numeric keys (file order) and the keys with unindexed values go to meta.json. */
+  finish(): { bytes: Buffer; numericKeys: string[]; unindexedKeys: string[] } {
     const g = this.entries.length;
     const k = this.numericKeys.size;
     const sizes = this.entries.map((e) => (e.size === 0 ? 0 : Math.ceil((e.size * BITS_PER_ENTRY) / 8)));
@@ -156,7 +193,7 @@ export class GroupIndexBuilder {
     for (let i = 0; i < g; i++) {
       buf.writeUInt32LE(at, 8 + 4 * i);
       const nbits = sizes[i] * 8;
-      for (const e of this.entries[i]) bloomAdd(buf, head + at, nbits, e);
+      for (const e of this.entries[i]) bloomAdd(buf, head + at, nbits, e, HASHES_BY_VERSION[this.version]);
       at += sizes[i];
     }
     buf.writeUInt32LE(at, 8 + 4 * g);
@@ -167,7 +204,11 @@ export class GroupIndexBuilder {
         buf.writeDoubleLE(this.maxs[i].get(key) ?? NaN, base + 8 * (g + i));
       }
     }
-    return { bytes: buf, numericKeys: [...this.numericKeys.keys()].map((n) => n.replace('\u0001', '.').replace(/^s\./, 'span.').replace(/^r\./, 'resource.')) };
+    return {
+      bytes: buf,
+      numericKeys: [...this.numericKeys.keys()].map((n) => n.replace('\u0001', '.').replace(/^s\./, 'span.').replace(/^r\./, 'resource.')),
+      unindexedKeys: [...this.unindexedKeys].sort(),
+    };
   }
 }
 
@@ -177,8 +218,20 @@ export class GroupIndex {
   private readonly head: number;
   private readonly numOff: number;
   private readonly numeric: Map<string, number>;
+  private readonly hash2: (s: string) => [number, number];
 
-  constructor(private readonly buf: Buffer, numericKeys: readonly string[]) {
+  /** Keys some span of the block has an unindexed value for (version 2; undefined: any key may have one). */
+  private readonly unindexedKeys: ReadonlySet<string> | undefined;
+
+  constructor(
+    private readonly buf: Buffer,
+    numericKeys: readonly string[],
+    version: GroupIndexVersion = CURRENT_GROUP_INDEX_VERSION,
+    unindexedKeys?: readonly string[],
+  ) {
+    this.unindexedKeys = unindexedKeys ? new Set(unindexedKeys) : undefined;
+    if (version !== 1 && version !== 2) throw new Error(`attrs.bin: unknown version ${String(version)}`);
+    this.hash2 = HASHES_BY_VERSION[version];
     this.groups = buf.readUInt32LE(0);
     const k = buf.readUInt32LE(4);
     if (k !== numericKeys.length) throw new Error('attrs.bin: numeric key count does not match meta.json');
@@ -196,7 +249,7 @@ export class GroupIndex {
   private has(g: number, s: string): boolean {
     const off = this.buf.readUInt32LE(8 + 4 * g);
     const end = this.buf.readUInt32LE(8 + 4 * (g + 1));
-    return bloomHas(this.buf, this.head + off, (end - off) * 8, s);
+    return bloomHas(this.buf, this.head + off, (end - off) * 8, s, this.hash2);
   }
 
   private range(g: number, scope: Scope, key: string): [number, number] | undefined | 'unknown' {
@@ -224,7 +277,10 @@ export class GroupIndex {
       else if (typeof v === 'number' || typeof v === 'bigint') probe = String(Number(v));
       else return true;
       return target.scopes.some(
-        (sc) => this.has(g, present(sc, target.key)) && (this.has(g, entry(sc, target.key, probe)) || this.has(g, unindexed(sc, target.key))),
+        (sc) =>
+          this.has(g, present(sc, target.key)) &&
+          (this.has(g, entry(sc, target.key, probe)) ||
+            ((this.unindexedKeys === undefined || this.unindexedKeys.has(scopedName(sc, target.key))) && this.has(g, unindexed(sc, target.key)))),
       );
     }
     if ((c.op === '>' || c.op === '>=' || c.op === '<' || c.op === '<=') && (typeof v === 'number' || typeof v === 'bigint')) {

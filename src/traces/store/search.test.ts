@@ -88,6 +88,15 @@ test('store search: limit respected, newest first; a condition only old spans me
     const everything = newSearchStats();
     await store.search({ ...ALL, limit: 100_000, stats: everything });
     assert.ok(stats.inspectedBytes * 5 < everything.inspectedBytes, `${stats.inspectedBytes} vs ${everything.inspectedBytes}`);
+    // A rare value: only its group's traces are read, without the block's columns (one match in the oldest
+    // block, one in the head).
+    const rare = newSearchStats();
+    const u5 = await store.search({ ...ALL, conditions: [{ field: 'span.user.id', op: '=', value: 'u-5' }], limit: 20, stats: rare });
+    assert.deepEqual(u5.map((x) => x.traceId), [idOf(1)]);
+    assert.equal(u5[0].spanCount, 4);
+    assert.ok(rare.inspectedTraces < 20, `${rare.inspectedTraces} traces read`);
+    const two = await store.search({ ...ALL, conditions: [{ field: 'user.id', op: '=', value: 'u-4799' }], limit: 20 });
+    assert.deepEqual(two.map((x) => x.traceId), [idOf(1199)]);
     // A value no span has: nothing read at all.
     const absent = newSearchStats();
     assert.deepEqual(await store.search({ ...ALL, conditions: [{ field: '.http.method', op: '=', value: 'POST' }], limit: 20, stats: absent }), []);
