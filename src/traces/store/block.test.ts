@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CURRENT_BLOCK_FORMAT, GROUP_RAW_BYTES, findTrace, openBlock, readAllSpans, readTrace, scanBlock, writeBlock, type BlockMeta } from './block.js';
+import { CURRENT_BLOCK_FORMAT, GROUP_RAW_BYTES, findTrace, openBlock, openBlockData, readAllSpans, readTrace, readTraceRecords, scanBlock, writeBlock, type BlockMeta } from './block.js';
 import { openTraceStore } from './embedded-store.js';
 import { encodeSpans } from './span-codec.js';
 import { makeSpan } from './testdata/spans.js';
@@ -88,6 +88,17 @@ test('a damaged compressed group fails that read only; an unknown format is refu
     await assert.rejects(readTrace(opened, 0));
     const last = await readTrace(opened, opened.meta.traces - 1);
     assert.equal(last.length, 400, 'other groups still read');
+    // A search reading many groups at once skips the damaged one and gets the others.
+    const fh = await openBlockData(opened);
+    try {
+      const all = Array.from({ length: opened.meta.traces }, (_, i) => i);
+      const got = await readTraceRecords(opened, fh, all);
+      assert.equal(got.failed, 1);
+      assert.equal(got.spans.has(0), false);
+      assert.equal(got.spans.get(opened.meta.traces - 1)?.length, 400);
+    } finally {
+      await fh.close();
+    }
     await writeFile(join(b.dir, 'meta.json'), JSON.stringify({ ...meta, format: 9 }));
     await assert.rejects(openBlock(b.dir), /unknown format 9/);
   });

@@ -497,15 +497,18 @@ export function openBlockData(b: Block): Promise<BlockFile> {
 
 /**
  * The spans of the given traces of the block, reading and inflating each group once however many of its
- * traces are asked for; also the bytes read from disk.
+ * traces are asked for; also the bytes read from disk. A group that cannot be read or decoded (a damaged
+ * file) leaves its traces out and is counted in `failed`, as trace-by-id skips such a record: one bad group
+ * must not fail every search over the block.
  */
 export async function readTraceRecords(
   b: Block,
   fh: BlockFile,
   traces: readonly number[],
-): Promise<{ spans: Map<number, Span[]>; bytes: number }> {
+): Promise<{ spans: Map<number, Span[]>; bytes: number; failed: number }> {
   const spans = new Map<number, Span[]>();
   let bytes = 0;
+  let failed = 0;
   const byOffset = new Map<number, number[]>();
   for (const i of traces) {
     const off = b.idx.readDoubleLE(i * b.idxStride);
@@ -517,19 +520,23 @@ export async function readTraceRecords(
     const len = b.idx.readUInt32LE(members[0] * b.idxStride + 8);
     const stored = await readAt(fh, off, len);
     bytes += len;
-    if (b.idxStride === 16) {
-      spans.set(members[0], decodeSpans(stored));
-      continue;
-    }
-    const raw = inflateRawSync(stored);
-    for (const i of members) {
-      const at = b.idx.readUInt32LE(i * b.idxStride + 16);
-      const rl = b.idx.readUInt32LE(i * b.idxStride + 20);
-      if (at + rl > raw.length) throw new Error(`block ${b.dir}: trace record outside its group`);
-      spans.set(i, decodeSpans(raw.subarray(at, at + rl)));
+    try {
+      if (b.idxStride === 16) {
+        spans.set(members[0], decodeSpans(stored));
+        continue;
+      }
+      const raw = inflateRawSync(stored);
+      for (const i of members) {
+        const at = b.idx.readUInt32LE(i * b.idxStride + 16);
+        const rl = b.idx.readUInt32LE(i * b.idxStride + 20);
+        if (at + rl > raw.length) throw new Error(`block ${b.dir}: trace record outside its group`);
+        spans.set(i, decodeSpans(raw.subarray(at, at + rl)));
+      }
+    } catch {
+      failed++;
     }
   }
-  return { spans, bytes };
+  return { spans, bytes, failed };
 }
 
 async function readAt(fh: Awaited<ReturnType<typeof open>>, pos: number, len: number): Promise<Buffer> {

@@ -531,8 +531,9 @@ class EmbeddedStore implements EmbeddedTraceStore {
               break blocks;
             }
             const batch = cands.slice(i, i + SEARCH_BATCH).filter(([t]) => !decided.has(traceIdAt(b, t)));
-            const { spans, bytes } = await readTraceRecords(b, fh, batch.map(([t]) => t));
+            const { spans, bytes, failed } = await readTraceRecords(b, fh, batch.map(([t]) => t));
             stats.inspectedBytes += bytes;
+            if (failed > 0) this.opts.logger?.warn({ block: b.dir, groups: failed }, 'trace store: search skipped unreadable span groups');
             for (const [t] of batch) {
               const local = spans.get(t) ?? [];
               // Only a span of this block can be this block's match; other blocks' spans are checked there.
