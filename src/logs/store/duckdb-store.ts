@@ -49,7 +49,11 @@ export interface OpenLogStoreOptions {
   maxHeadBytes?: number;
   /** ... or at this age (default 5 min), so the WAL stays short. */
   maxHeadAgeMs?: number;
-  /** Files smaller than this are merged once there are `compactMinFiles` of them (default 16 MiB, 8). */
+  /**
+   * Files smaller than this are merged once there are `compactMinFiles` of them (default 4 MiB, 8): the
+   * files of age-triggered flushes, not the ~15 MB of a full 64 MiB head. A full head's file is left alone,
+   * because a needle search's scan costs time per row group of the whole file (docs/benchmarks.md).
+   */
   compactBelowBytes?: number;
   compactMinFiles?: number;
   /** Parquet ZSTD level (default 9: ~2 % smaller than 7 for ~25 % more write CPU in the engine; docs/benchmarks.md). */
@@ -445,7 +449,7 @@ class DuckLogStore implements LogStore {
 
   /** Merges small files (many short flushes) into one, so scans open few files. */
   private async compact(): Promise<void> {
-    const below = this.opts.compactBelowBytes ?? 16 * 1024 * 1024;
+    const below = this.opts.compactBelowBytes ?? 4 * 1024 * 1024;
     const minFiles = this.opts.compactMinFiles ?? 8;
     const small = this.files.filter((f) => !f.deleted && f.fileBytes < below);
     if (small.length < minFiles) return;
