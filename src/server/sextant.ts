@@ -14,6 +14,7 @@ import { registerUiRoutes } from './ui.js';
 import { startIdleGc } from './idle-gc.js';
 import { loadConfigFile } from '../config/parse.js';
 import { defaultConfig } from '../config/default.js';
+import { formatDuration } from '../config/duration.js';
 import { renderConfigYaml } from '../config/render.js';
 import type { PrometheusConfig } from '../config/types.js';
 import { TSDB } from '../metrics/tsdb/db.js';
@@ -35,7 +36,7 @@ import { registerRulesApiRoutes } from '../alerting/api/rules.js';
 import { Alertmanager, registerAlertmanagerApiRoutes, parseAlertmanagerConfig, loadAlertmanagerConfigFile, defaultAlertmanagerConfig } from '../alerting/alertmanager/index.js';
 import { openLogStore } from '../logs/store/index.js';
 import type { LogStore } from '../logs/store/interface.js';
-import { registerLogIngestRoutes } from '../logs/ingest/index.js';
+import { DEFAULT_BULK_LABEL_FIELDS, registerLogIngestRoutes } from '../logs/ingest/index.js';
 import { registerLokiQueryRoutes, LogTailHub } from '../logs/api/index.js';
 import { openTraceStore } from '../traces/store/index.js';
 import type { TraceStore } from '../traces/store/interface.js';
@@ -130,21 +131,27 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     logger: logger.child({ component: 'tsdb' }),
   });
   const storage = new TappedStorage(tsdb);
-  const logs = await openLogStore({
-    dir: join(opts.dataDir, 'logs'),
+  // Loki's defaults: max_line_size 256 KiB, reject_old_samples_max_age 1w, creation_grace_period 10m.
+  const logLimits = {
     retentionTimeMs: opts.logsRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
     retentionSizeBytes: opts.logsRetentionSizeBytes ?? 0,
     maxLineBytes: opts.logsMaxLineBytes ?? 256 * 1024,
-    lineTooLong: opts.logsMaxLineTruncate ? 'truncate' : 'reject',
-    // Loki's defaults: reject_old_samples_max_age 1w, creation_grace_period 10m.
     rejectOlderThanMs: opts.logsRejectOlderThanMs ?? 7 * DAY_MS,
     rejectNewerThanMs: opts.logsRejectNewerThanMs ?? 10 * 60_000,
+  };
+  const traceRetention = {
+    retentionTimeMs: opts.tracesRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
+    retentionSizeBytes: opts.tracesRetentionSizeBytes ?? 0,
+  };
+  const logs = await openLogStore({
+    dir: join(opts.dataDir, 'logs'),
+    ...logLimits,
+    lineTooLong: opts.logsMaxLineTruncate ? 'truncate' : 'reject',
     logger: logger.child({ component: 'logs' }),
   });
   const traces = await openTraceStore({
     dir: join(opts.dataDir, 'traces'),
-    retentionTimeMs: opts.tracesRetentionTimeMs ?? opts.retentionTimeMs ?? 15 * DAY_MS,
-    retentionSizeBytes: opts.tracesRetentionSizeBytes ?? 0,
+    ...traceRetention,
     logger: logger.child({ component: 'traces' }),
   });
   const spanMetrics = new DerivedMetrics({
@@ -191,6 +198,15 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     'query.max-samples': String(opts.queryMaxSamples ?? 50000000),
     'query.timeout': `${(opts.queryTimeoutMs ?? 120000) / 1000}s`,
     'log.level': opts.logLevel ?? 'info',
+    'logs.retention.time': formatDuration(logLimits.retentionTimeMs),
+    'logs.retention.size': String(logLimits.retentionSizeBytes),
+    'logs.max-line-size': String(logLimits.maxLineBytes),
+    'logs.max-line-size-truncate': String(opts.logsMaxLineTruncate ?? false),
+    'logs.reject-old-samples.max-age': formatDuration(logLimits.rejectOlderThanMs),
+    'logs.creation-grace-period': formatDuration(logLimits.rejectNewerThanMs),
+    'logs.bulk.label-fields': (opts.logsBulkLabelFields ?? DEFAULT_BULK_LABEL_FIELDS).join(','),
+    'traces.retention.time': formatDuration(traceRetention.retentionTimeMs),
+    'traces.retention.size': String(traceRetention.retentionSizeBytes),
   });
 
   const app = createHttpServer({ logger, bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024 });
@@ -225,7 +241,7 @@ export async function startSextant(opts: SextantOptions): Promise<Sextant> {
     store: logs,
     logger,
     bulkLabelFields: opts.logsBulkLabelFields,
-    maxLineBytes: opts.logsMaxLineBytes ?? 256 * 1024,
+    maxLineBytes: logLimits.maxLineBytes,
     maxLineTruncate: opts.logsMaxLineTruncate,
     onStored: (entries) => logTail.publish(entries),
   });

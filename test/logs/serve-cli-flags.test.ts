@@ -129,6 +129,13 @@ test('serve: logs/traces retention time, max line size (reject), sample age wind
       '--logs.creation-grace-period', '1m',
       '--logs.bulk.label-fields', 'kubernetes.namespace_name=ns,app',
     ]);
+    // The settings in effect are listed with Prometheus's flags.
+    const flags = ((await (await fetch(`${s.url}/api/v1/status/flags`)).json()) as { data: Record<string, string> }).data;
+    assert.equal(flags['logs.retention.time'], '1d');
+    assert.equal(flags['traces.retention.time'], '1d');
+    assert.equal(flags['logs.max-line-size'], '100');
+    assert.equal(flags['logs.reject-old-samples.max-age'], '2h');
+    assert.equal(flags['logs.bulk.label-fields'], 'kubernetes.namespace_name=ns,app');
     const now = Date.now();
     // Line size: the long line is refused naming its stream, the short one in the same request stored.
     let res = await push(s.url, { job: 'size' }, [[ns(now), 'short'], [ns(now + 1), 'L'.repeat(150)]]);
