@@ -54,7 +54,9 @@ function commandFor(name: SystemName, dir: string, port: number, nodeFlags: stri
   }
   return {
     bin: process.execPath,
-    args: [...nodeFlags, SEXTANT_BIN, 'serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--config', cfg],
+    // The OTLP/gRPC receiver stays on (as by default) but on a free port: its default 4317 may be taken by
+    // another Sextant on a shared machine.
+    args: [...nodeFlags, SEXTANT_BIN, 'serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--config', cfg, '--otlp-grpc-listen', '127.0.0.1:0'],
   };
 }
 

@@ -8,7 +8,7 @@ function harness() {
     intervalMs: 1000,
     minGrowthBytes: 50,
     idleCpuShare: 0.1,
-    heapUsed: () => st.heap,
+    usedBytes: () => st.heap,
     cpuMicros: () => st.cpu,
     gc: () => {
       st.gcs++;
