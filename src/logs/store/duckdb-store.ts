@@ -444,7 +444,7 @@ class DuckLogStore implements LogStore {
       // Building is synchronous JavaScript: let requests in between chunks.
       await new Promise((res) => setImmediate(res));
     }
-    return builder.build();
+    return await builder.build();
   }
 
   /** Merges small files (many short flushes) into one, so scans open few files. */

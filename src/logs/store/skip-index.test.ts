@@ -15,13 +15,13 @@ const T0 = 1_700_000_000_000n * 1_000_000n;
 const SEC = 1_000_000_000n;
 type Scan = { files: number; rowGroups: number; skippedRowGroups: number };
 
-test('gram index: every 3-gram of every line is found, absent ones never; encode/decode round trip; row ranges merge', () => {
+test('gram index: every 3-gram of every line is found, absent ones never; encode/decode round trip; row ranges merge', async () => {
   const lines: string[] = [];
   for (let i = 0; i < 3000; i++) lines.push(`{"level":"info","msg":"request ${i} done","trace":"${(i * 2654435761 >>> 0).toString(16)}","ü":"grüße"}`);
   const b = new SkipIndexBuilder([1000, 1000, 1000]);
   // Out of order on purpose: the builder places rows by their row number.
   for (let i = lines.length - 1; i >= 0; i--) b.add(i, lines[i]);
-  const built = b.build();
+  const built = await b.build();
   const idx = decodeGramIndex(built.encode());
   assert.equal(idx.distinctGrams, built.distinctGrams);
   assert.equal(idx.rowGroups.length, 3);
@@ -50,10 +50,10 @@ test('gram index: every 3-gram of every line is found, absent ones never; encode
   assert.throws(() => decodeGramIndex(Buffer.from('SXG0')));
 });
 
-test('gram index: 3-grams in most row groups are stored as the list of row groups lacking them', () => {
+test('gram index: 3-grams in most row groups are stored as the list of row groups lacking them', async () => {
   const b = new SkipIndexBuilder(new Array<number>(10).fill(1));
   for (let i = 0; i < 10; i++) b.add(i, i === 3 ? 'zzz' : i === 7 ? 'abc' : 'abc common');
-  const idx = decodeGramIndex(b.build().encode());
+  const idx = decodeGramIndex((await b.build()).encode());
   assert.deepEqual([...idx.candidates('abc')], [1, 1, 1, 0, 1, 1, 1, 1, 1, 1]);
   assert.deepEqual([...idx.candidates('common')], [1, 1, 1, 0, 1, 1, 1, 0, 1, 1]);
   assert.deepEqual([...idx.candidates('zzz')], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);

@@ -216,7 +216,11 @@ export class SkipIndexBuilder {
     this.lists[rg] = Uint32Array.from(g.grams).sort();
   }
 
-  build(): GramIndex {
+  /**
+   * Inverts the per-row-group lists. Asynchronous because text with many distinct 3-grams (random tokens) makes
+   * this seconds of work per file: it yields to the event loop after each row group and every 16,384 3-grams.
+   */
+  async build(): Promise<GramIndex> {
     for (const rg of [...this.open.keys()]) this.finish(rg);
     const r = this.rowGroupRows.length;
     const byGram = new Map<number, number[]>();
@@ -226,6 +230,8 @@ export class SkipIndexBuilder {
         if (l) l.push(rg);
         else byGram.set(x, [rg]);
       }
+      this.lists[rg] = undefined;
+      await yieldToEventLoop();
     }
     const grams = Uint32Array.from(byGram.keys()).sort();
     const offsets = new Uint32Array(grams.length + 1);
@@ -243,9 +249,14 @@ export class SkipIndexBuilder {
         for (let rg = 0; rg < r; rg++) if (!has[rg]) ids.push(rg);
       }
       offsets[i + 1] = ids.length;
+      if ((i & 16383) === 16383) await yieldToEventLoop();
     }
     return new GramIndex(spans(this.rowGroupRows), grams, offsets, Uint32Array.from(ids), absent);
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
