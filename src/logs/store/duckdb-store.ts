@@ -119,7 +119,8 @@ class DuckLogStore implements LogStore {
     const wal = await SegmentLog.open(join(opts.dir, 'wal'), { logger: opts.logger });
     // Footers of the files are parsed once, not on every scan: a needle search runs one scan per candidate
     // row-group range, and parsing a large file's footer cost more than decompressing its 4,096 lines.
-    // Files are never changed in place (a new sequence number each), so the cache cannot go stale.
+    // Files are never changed in place (a new sequence number each), so the cache cannot go stale; the cache
+    // is DuckDB's object cache, an LRU charged to its buffer pool, so it is bounded by the memory limit.
     const db = await DuckDBInstance.create(':memory:');
     const setup = await db.connect();
     try {
