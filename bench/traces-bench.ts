@@ -4,12 +4,17 @@
  *   1. ingest   OTLP/HTTP protobuf into a real Sextant server (store + span metrics + service graph), realistic
  *               spans (10 attributes, 2 events), CONCURRENCY clients, sustained INGEST_SECONDS (default 60);
  *               reports spans/s per 5 s window (median) and overall
- *   2. load     SPANS spans (default 10,000,000; traces of 10 spans, 20 services) appended straight to a trace
- *               store, to measure the queries below at that size
+ *   2. load     SPANS spans (default 10,000,000; traces of 10 spans, 20 services) through TraceStore.append (WAL,
+ *               head, block flushes: the durable path OTLP ingest uses), 1,000 traces per append; --bulk writes
+ *               the blocks directly instead (the older, faster set-up)
  *   3. lookup   trace by id: LOOKUPS random stored traces, median / p90 / p99 latency (and after a reopen)
  *   4. search   service=svc-3, minDuration=500ms, limit 20 over the whole range; median of SEARCHES runs
+ *   5. queries  the query set of querySet() (attribute searches, TraceQL without indexable parts): one warm-up,
+ *               then QUERY_RUNS runs, median, with what each read
  *
  *   npx tsx bench/traces-bench.ts [--ingest-seconds 60] [--spans 10000000] [--phase ingest|store|all]
+ *     [--dir D [--load-only | --reuse]] [--query-runs 5] [--query-timeout-s 60]
+ *   e.g. load once, measure later:  --phase store --dir /tmp/t10m --load-only,  then  --phase store --dir /tmp/t10m --reuse
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

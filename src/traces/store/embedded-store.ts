@@ -7,9 +7,10 @@
  *   are deleted whole
  *
  * Trace by id: the head's map, then a binary search in every block's sorted id file (all in memory, 32 bytes
- * per trace), then one positional read per block holding the trace. Search: the column pre-filter of each block
- * (service row range → time range → name/status/duration), then the whole candidate traces are read and
- * checked span by span (attribute conditions), newest first, until `limit` traces matched.
+ * per trace), then one positional read per block holding the trace. Search (see search()): the head, then the
+ * blocks newest first; per block the attribute index (group-index.ts) and the column pre-filter (service row
+ * range → time range → name/status/duration) give the candidates, read newest first a group at a time and
+ * checked span by span, then whole (traceFilter), until `limit` traces matched or a budget ran out.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
