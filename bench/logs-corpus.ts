@@ -25,6 +25,13 @@ export interface CorpusOptions {
   /** Time span the lines are spread over, ms. */
   durationMs: number;
   pods?: number;
+  /**
+   * How entry timestamps are drawn. 'tick' (the default, as every figure before 2026-11-21 10:00 was measured):
+   * line i is stamped start + i × step, so all timestamps share the step as a common divisor. 'ns': the same
+   * tick plus a random offset below one step, to the nanosecond, as container runtimes (CRI, Docker) and
+   * shippers that stamp on read produce them; nothing but the timestamps changes.
+   */
+  timestamps?: 'tick' | 'ns';
 }
 
 export interface CorpusLine {
@@ -118,11 +125,15 @@ export function* generateCorpus(opts: CorpusOptions): Generator<CorpusLine> {
   const expectedLines = Math.max(1, Math.round(opts.bytes / 230));
   const stepNs = (BigInt(opts.durationMs) * 1_000_000n) / BigInt(expectedLines);
   let ts = BigInt(opts.startMs) * 1_000_000n;
+  // Its own generator, so that the lines are the same text whichever way they are stamped.
+  const jitter = opts.timestamps === 'ns' ? rng(seed + 7919) : undefined;
+  const jitterRange = Number(stepNs);
   let produced = 0;
   let n = 0;
   while (produced < opts.bytes) {
     const si = Math.floor(r() * streams.length);
     const s = streams[si];
+    const tsNs = jitter ? ts + BigInt(Math.floor(jitter() * jitterRange)) : ts;
     const ms = Number(ts / 1_000_000n);
     const d = new Date(ms);
     const trace = hex(r, 32);
@@ -150,7 +161,7 @@ export function* generateCorpus(opts: CorpusOptions): Generator<CorpusLine> {
     if (n % NEEDLE_EVERY === NEEDLE_EVERY - 1) line += ` ${NEEDLE}`;
     produced += Buffer.byteLength(line) + 1;
     n++;
-    yield { stream: si, tsNs: ts, line };
+    yield { stream: si, tsNs, line };
     ts += stepNs;
   }
 }

@@ -3,9 +3,13 @@
  * many pods, with trace ids), streamed, never held in memory, pushed to a real Sextant server process through
  * the Loki push API (protobuf + snappy as Promtail sends it, ~1 MB of raw text per request, several
  * concurrent connections). Reports MB/s and lines/s, then stored bytes (after the head is flushed) against
- * raw bytes and against `gzip -6` of the same raw text.
+ * raw bytes and against `gzip -6` of the same raw text, twice: the pushed lines alone, and the CRI log files
+ * (`<RFC 3339 ns time> stdout F <line>`) a node holds for the same lines, which carry the timestamps the store keeps.
  *
- *   npx tsx bench/logs-ingest.ts [--bytes 2G] [--concurrency 4] [--batch 1M] [--keep DIR]
+ *   npx tsx bench/logs-ingest.ts [--bytes 2G] [--concurrency 4] [--batch 1M] [--timestamps tick|ns] [--keep DIR]
+ *
+ * --timestamps ns stamps entries to the nanosecond as container runtimes do (see bench/logs-corpus.ts); the
+ * default, tick, is the corpus's regular step that earlier figures used.
  *
  * --keep leaves the server's data directory at DIR (logs under DIR/logs) for the query benchmarks: start
  * `sextant serve --data-dir DIR` on it, or open DIR/logs with openLogStore().
@@ -28,15 +32,18 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1M' },
     keep: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    // 'tick' or 'ns': see CorpusOptions.timestamps in bench/logs-corpus.ts.
+    timestamps: { type: 'string', default: 'tick' },
   },
 });
+if (values.timestamps !== 'tick' && values.timestamps !== 'ns') throw new Error('--timestamps: tick or ns');
 const totalBytes = parseBytes(values.bytes);
 const concurrency = Number(values.concurrency);
 const batchBytes = parseBytes(values.batch);
 const dataDir = values.keep ?? mkdtempSync(join(tmpdir(), 'logs-ingest-'));
 const durationMs = 3_600_000;
 // Recent enough for the server's default too-old window (1 week), old enough not to be in the future.
-const corpus: CorpusOptions = { bytes: totalBytes, seed: Number(values.seed), startMs: Date.now() - durationMs - 120_000, durationMs };
+const corpus: CorpusOptions = { bytes: totalBytes, seed: Number(values.seed), startMs: Date.now() - durationMs - 120_000, durationMs, timestamps: values.timestamps };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -118,15 +125,30 @@ async function push(url: string): Promise<{ bytes: number; lines: number; second
   return { bytes, lines, seconds: (performance.now() - t0) / 1000, requests };
 }
 
-/** gzip -6 of exactly the pushed text (regenerated from the same seed, streamed into gzip). */
-async function gzipBytes(): Promise<number> {
+/**
+ * A corpus line as the kubelet writes it to /var/log/pods (CRI format: RFC 3339 time to the ns, stream, full-line
+ * tag), i.e. the file an agent or Promtail reads and parses back into exactly the pushed timestamp and line.
+ */
+function criLine(tsNs: bigint, line: string): string {
+  const frac = String(tsNs % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
+  return `${new Date(Number(tsNs / 1_000_000n)).toISOString().slice(0, 19)}${frac ? `.${frac}` : ''}Z stdout F ${line}`;
+}
+
+/**
+ * `gzip -6` of the corpus regenerated from the same seed and streamed into gzip: as the pushed lines, or as the
+ * CRI log files they come from on a node. Returns the text's bytes and the compressed bytes.
+ */
+async function gzipBytes(format: 'lines' | 'cri'): Promise<{ raw: number; gz: number }> {
   const gz = spawn('gzip', ['-6', '-c'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = 0;
+  let raw = 0;
   gz.stdout.on('data', (d: Buffer) => (out += d.length));
   const done = new Promise<void>((r) => gz.on('close', () => r()));
   let buf = '';
   for (const l of generateCorpus(corpus)) {
-    buf += `${l.line}\n`;
+    const text = `${format === 'cri' ? criLine(l.tsNs, l.line) : l.line}\n`;
+    raw += Buffer.byteLength(text);
+    buf += text;
     if (buf.length >= 1 << 20) {
       if (!gz.stdin.write(buf)) await new Promise((r) => gz.stdin.once('drain', () => r(undefined)));
       buf = '';
@@ -134,7 +156,7 @@ async function gzipBytes(): Promise<number> {
   }
   gz.stdin.end(buf);
   await done;
-  return out;
+  return { raw, gz: out };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc: robust to a machine shared with others. */
@@ -165,7 +187,8 @@ await store.close();
 const flushSeconds = (performance.now() - tFlush) / 1000;
 const chunkBytes = dirBytes(join(dataDir, 'logs', 'chunks'));
 const logsBytes = dirBytes(join(dataDir, 'logs'));
-const gz = await gzipBytes();
+const { gz } = await gzipBytes('lines');
+const cri = await gzipBytes('cri');
 const summary = {
   raw_bytes: result.bytes,
   lines: result.lines,
@@ -186,6 +209,10 @@ const summary = {
   stored_vs_raw: +(logsBytes / result.bytes).toFixed(3),
   gzip6_vs_raw: +(gz / result.bytes).toFixed(3),
   stored_vs_gzip6: +(logsBytes / gz).toFixed(3),
+  timestamps: values.timestamps,
+  cri_raw_bytes: cri.raw,
+  cri_gzip6_bytes: cri.gz,
+  stored_vs_cri_gzip6: +(logsBytes / cri.gz).toFixed(3),
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
