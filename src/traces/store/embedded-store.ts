@@ -17,13 +17,14 @@ import { join } from 'node:path';
 import { SegmentLog } from '../../lib/wal/segment-log.js';
 import type { Span } from '../model.js';
 import { newSearchStats, type SpanAppendResult, type TraceSearchBudget, type TraceSearchParams, type TraceStore, type TraceSummary } from './interface.js';
-import { usesIndex } from './group-index.js';
+import { blockMayMatch, usesIndex } from './group-index.js';
 import {
   blockName,
   collectTags,
   findTrace,
   openBlock,
   loadGroupIndex,
+  MAX_TAG_VALUES,
   openBlockData,
   readAllSpans,
   readTrace,
@@ -488,7 +489,13 @@ class EmbeddedStore implements EmbeddedTraceStore {
         break;
       }
       try {
-        // The attribute index first: when no group of the block can match, its columns are not even read.
+        // The block's value catalog, then the attribute index: when no group of the block can match, its columns
+        // are not even read.
+        const ai = b.meta.attrIndex;
+        if (indexable && ai && ai.version >= 2 && !blockMayMatch(b.meta.tags, ai.unindexedKeys ?? [], MAX_TAG_VALUES, p.conditions!)) {
+          stats.blocksSearched++;
+          continue;
+        }
         const gi = indexable ? await loadGroupIndex(b) : null;
         let verdict: Uint8Array | undefined;
         if (gi) {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttrValue, Span } from '../model.js';
 import type { SpanCondition } from './interface.js';
-import { GroupIndex, GroupIndexBuilder, usesIndex, type GroupIndexVersion } from './group-index.js';
+import { blockMayMatch, GroupIndex, GroupIndexBuilder, usesIndex, type GroupIndexVersion } from './group-index.js';
+import { collectTags } from './block.js';
 import { matchCondition } from './span-match.js';
 import { makeSpan } from './testdata/spans.js';
 
@@ -81,4 +82,35 @@ test('group index: a damaged file is refused (the block is then read whole)', ()
   const { bytes, numericKeys } = b.finish();
   assert.throws(() => new GroupIndex(bytes.subarray(0, bytes.length - 3), numericKeys), /size mismatch/);
   assert.throws(() => new GroupIndex(bytes, [...numericKeys, 'span.extra']), /numeric key count/);
+});
+
+test('block value catalog: rules out a block only when no span can match, and rules out absent values', () => {
+  const probes: AttrValue[] = [500, '500', 200, 'POST', true, 'true', false, 9007199254740993n, 9007199254740992, 2.5, '2.5', 'x'.repeat(300), '', 7, ' 7 ', 'absent'];
+  let ruledOut = 0;
+  for (const spans of groupsOfValues()) {
+    // One "block" per group of values, with its catalog and unindexed keys as writeBlock records them.
+    const sets = { resource: new Map<string, Set<string>>(), span: new Map<string, Set<string>>() };
+    const b = new GroupIndexBuilder(2);
+    for (const s of spans) {
+      collectTags(s, sets);
+      b.addSpan(s);
+    }
+    b.closeGroup();
+    const { unindexedKeys } = b.finish();
+    const rec = (m: Map<string, Set<string>>): Record<string, string[]> => Object.fromEntries([...m].map(([k, v]) => [k, [...v]]));
+    const tags = { resource: rec(sets.resource), span: rec(sets.span) };
+    for (const field of ['span.v', 'resource.v', '.v', 'v']) {
+      for (const value of probes) {
+        const c: SpanCondition = { field, op: '=', value };
+        const truth = spans.some((s) => matchCondition(s, c));
+        const may = blockMayMatch(tags, unindexedKeys, 1000, [c]);
+        if (truth) assert.ok(may, `${field} = ${String(value)} holds in the block but was ruled out`);
+        if (!may) ruledOut++;
+      }
+    }
+    // A capped value list (as many values as the cap) decides nothing; no catalog (version 1) neither.
+    assert.equal(blockMayMatch(tags, unindexedKeys, 1, [{ field: 'span.v', op: '=', value: 'absent' }]), spans[0].attributes.v !== undefined);
+    assert.equal(blockMayMatch(tags, undefined, 1000, [{ field: 'span.v', op: '=', value: 'absent' }]), true);
+  }
+  assert.ok(ruledOut > 150, `only ${ruledOut} ruled out`);
 });

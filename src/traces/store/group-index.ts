@@ -332,3 +332,41 @@ export function usesIndex(conditions: readonly SpanCondition[] | undefined): boo
       (c.op === '=' || ((c.op === '>' || c.op === '>=' || c.op === '<' || c.op === '<=') && (typeof c.value === 'number' || typeof c.value === 'bigint'))),
   );
 }
+
+/**
+ * Whether a block may hold a span meeting every condition, from its catalog of values (meta.tags, at most
+ * MAX_TAG_VALUES per key) and its unindexed keys (version 2): a key with fewer values than the cap and no
+ * unindexed value has its complete value set there, so an `=` against a value outside it rules the whole block
+ * out before any Bloom filter is probed. `undefined` unindexedKeys (version 1, no index) decides nothing.
+ */
+export function blockMayMatch(
+  tags: { readonly resource: Readonly<Record<string, readonly string[]>>; readonly span: Readonly<Record<string, readonly string[]>> },
+  unindexedKeys: readonly string[] | undefined,
+  maxValues: number,
+  conditions: readonly SpanCondition[],
+): boolean {
+  if (unindexedKeys === undefined) return true;
+  const unindexedSet = new Set(unindexedKeys);
+  for (const c of conditions) {
+    if (c.op !== '=') continue;
+    const target = indexedField(c.field);
+    if (!target) continue;
+    const v = c.value;
+    let hit: (t: string) => boolean;
+    if (typeof v === 'string' || typeof v === 'boolean') {
+      const want = String(v);
+      hit = (t) => t === want;
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      const want = Number(v);
+      hit = (t) => numberOf(t) === want;
+    } else continue;
+    const possible = target.scopes.some((sc) => {
+      const vals = (sc === 's' ? tags.span : tags.resource)[target.key];
+      if (vals === undefined) return false;
+      if (vals.length >= maxValues || unindexedSet.has(scopedName(sc, target.key))) return true;
+      return vals.some(hit);
+    });
+    if (!possible) return false;
+  }
+  return true;
+}
