@@ -16,6 +16,7 @@
  *     double the encoder checked; anything else (NaN, stale markers, −0, arbitrary floats) uses mode 0.
  */
 import { chunkCount, decodeChunk } from './chunk.js';
+import { TWO32, XorValueReader, XorValueWriter, readWide, unzigzag, uvarintAt, uvarintEnd, window32, zigzag } from './bits.js';
 
 /** Chunk encodings as stored in chunk files: the head's Gorilla XOR (chunk.ts), and this one. */
 export const ENC_XOR = 1;
@@ -24,72 +25,14 @@ export const ENC_BLOCK = 2;
 /** Samples per block chunk: twice the head's, as the per-chunk header and index entry cost is then halved. */
 export const MAX_BLOCK_CHUNK_SAMPLES = 240;
 
-const TWO32 = 4294967296;
+/** Longest sample count varint accepted. */
+const MAX_COUNT_BYTES = 8;
 const MAX_DECIMAL_EXP = 9;
 const MAX_DECIMAL_INT = 2 ** 50;
 const POW10 = Array.from({ length: MAX_DECIMAL_EXP + 1 }, (_, e) => 10 ** e);
 
-/** Growable, zero-filled bit buffer written most significant bit first. */
-class BitWriter {
-  buf = new Uint8Array(512);
-  pos = 0;
-
-  ensure(bits: number): void {
-    const need = (this.pos + bits + 7) >>> 3;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, (this.pos + 7) >>> 3));
-    this.buf = next;
-  }
-
-  reset(): void {
-    this.buf.fill(0, 0, (this.pos + 7) >>> 3);
-    this.pos = 0;
-  }
-
-  /** Low n (0..32) bits of v. Callers ensure() room first. */
-  bits(v: number, n: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      const take = n < free ? n : free;
-      buf[pos >>> 3] |= ((v >>> (n - take)) & ((1 << take) - 1)) << (free - take);
-      n -= take;
-      pos += take;
-    }
-    this.pos = pos;
-  }
-
-  /** The low n (0..53) bits of a non-negative integer u < 2^53. */
-  wide(u: number, n: number): void {
-    if (n > 32) {
-      this.bits(Math.floor(u / TWO32), n - 32);
-      this.bits(u >>> 0, 32);
-    } else this.bits(u >>> 0, n);
-  }
-
-  uvarintBytes(v: number): void {
-    while (v >= 0x80) {
-      this.bits((v & 0x7f) | 0x80, 8);
-      v = Math.floor(v / 128);
-    }
-    this.bits(v, 8);
-  }
-}
-
 function bitLength(u: number): number {
   return u < TWO32 ? 32 - Math.clz32(u) : 64 - Math.clz32(Math.floor(u / TWO32));
-}
-
-function zigzag(v: number): number {
-  return v >= 0 ? v * 2 : -v * 2 - 1;
-}
-
-function unzigzag(u: number): number {
-  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
 /** The smallest e with every value exactly k / 10^e (|k| < 2^50), or -1. */
@@ -110,8 +53,8 @@ function decimalExponent(vs: Float64Array, from: number, to: number): number {
   return -1;
 }
 
-const scratch = new DataView(new ArrayBuffer(8));
-const w = new BitWriter();
+/** One writer for all block chunks: they are encoded synchronously, one at a time. */
+const w = new XorValueWriter(new Uint8Array(512));
 
 function writeTimestamps(ts: ArrayLike<number>, from: number, to: number): void {
   if (to - from < 2) return;
@@ -178,56 +121,12 @@ function writeDecimals(vs: Float64Array, from: number, to: number, p: number): v
 }
 
 function writeFloats(vs: Float64Array, from: number, to: number): void {
-  scratch.setFloat64(0, vs[from]);
-  let vHi = scratch.getUint32(0);
-  let vLo = scratch.getUint32(4);
-  w.ensure(64);
-  w.bits(vHi, 32);
-  w.bits(vLo, 32);
-  let leading = -1;
-  let trailing = 0;
-  for (let i = from + 1; i < to; i++) {
-    scratch.setFloat64(0, vs[i]);
-    const hi = scratch.getUint32(0);
-    const lo = scratch.getUint32(4);
-    const xh = (hi ^ vHi) >>> 0;
-    const xl = (lo ^ vLo) >>> 0;
-    vHi = hi;
-    vLo = lo;
-    w.ensure(80);
-    if (xh === 0 && xl === 0) {
-      w.bits(0, 1);
-      continue;
-    }
-    let lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-    const trail = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 32 + 31 - Math.clz32(xh & -xh);
-    if (lead > 31) lead = 31;
-    if (leading < 0 || lead < leading || trail < trailing) {
-      leading = lead;
-      trailing = trail;
-      w.bits(0b11, 2);
-      w.bits(leading, 5);
-      w.bits((64 - leading - trailing) & 63, 6);
-    } else w.bits(0b10, 2);
-    const sig = 64 - leading - trailing;
-    // (xh:xl) >> trailing, then its low `sig` bits.
-    let h: number;
-    let l: number;
-    if (trailing >= 32) {
-      h = 0;
-      l = xh >>> (trailing - 32);
-    } else if (trailing > 0) {
-      h = xh >>> trailing;
-      l = ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
-    } else {
-      h = xh;
-      l = xl;
-    }
-    if (sig > 32) {
-      w.bits(h, sig - 32);
-      w.bits(l, 32);
-    } else w.bits(l, sig);
-  }
+  // The exact bits through a view: a signalling NaN's payload never passes through a JS number.
+  const bits = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
+  // Room for all values at once keeps the loop to one call, which TurboFan then inlines.
+  w.ensure(64 + 77 * (to - from));
+  w.firstValue(bits[2 * from + 1], bits[2 * from]);
+  for (let i = from + 1; i < to; i++) w.xorValue(bits[2 * i + 1], bits[2 * i]);
 }
 
 /**
@@ -240,7 +139,7 @@ export function encodeBlockChunk(ts: ArrayLike<number>, vs: Float64Array, from: 
   const e = decimalExponent(vs, from, to);
   w.reset();
   w.ensure(8 * 9);
-  w.uvarintBytes(n);
+  w.uvarint(n);
   w.bits(e + 1, 8);
   writeTimestamps(ts, from, to);
   if (e >= 0) writeDecimals(vs, from, to, POW10[e]);
@@ -276,33 +175,7 @@ export function encodeBlockChunks(
 
 /** Number of samples in a block chunk (0 for malformed input; decoding then throws). */
 export function blockChunkCount(b: Uint8Array): number {
-  let n = 0;
-  let mul = 1;
-  for (let p = 0; p < b.length && p < 8; p++) {
-    const c = b[p];
-    n += (c & 0x7f) * mul;
-    if (c < 0x80) return n;
-    mul *= 128;
-  }
-  return 0;
-}
-
-/**
- * The 32 bits starting at bit `pos` (MSB first). Reads past the end yield zero bits (out-of-range typed-array
- * reads are undefined, which bitwise operators treat as 0); the decoder checks its final position instead.
- */
-function window32(b: Uint8Array, pos: number): number {
-  const i = pos >>> 3;
-  const x = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-  const sh = pos & 7;
-  return sh === 0 ? x : ((x << sh) | (b[i + 4] >>> (8 - sh))) >>> 0;
-}
-
-/** n (0..53) bits at pos as a non-negative integer. */
-function readWide(b: Uint8Array, pos: number, n: number): number {
-  if (n === 0) return 0;
-  if (n <= 32) return window32(b, pos) >>> (32 - n);
-  return (window32(b, pos) >>> (64 - n)) * TWO32 + window32(b, pos + n - 32);
+  return uvarintEnd(b, 0, MAX_COUNT_BYTES) < 0 ? 0 : uvarintAt(b, 0);
 }
 
 /**
@@ -310,16 +183,9 @@ function readWide(b: Uint8Array, pos: number, n: number): number {
  * included). Returns the number of samples; throws RangeError on malformed input.
  */
 export function decodeBlockChunk(b: Uint8Array, minT: number, ts: Float64Array, vs: Float64Array, off: number): number {
-  let p = 0;
-  let n = 0;
-  let mul = 1;
-  for (;;) {
-    if (p >= b.length || p >= 8) throw new RangeError('bad count in block chunk');
-    const c = b[p++];
-    n += (c & 0x7f) * mul;
-    if (c < 0x80) break;
-    mul *= 128;
-  }
+  let p = uvarintEnd(b, 0, MAX_COUNT_BYTES);
+  if (p < 0) throw new RangeError('bad count in block chunk');
+  const n = uvarintAt(b, 0);
   if (p >= b.length) throw new RangeError('block chunk truncated');
   const mode = b[p++];
   if (n === 0) return 0;
@@ -396,50 +262,15 @@ function decodeDecimals(b: Uint8Array, pos: number, n: number, p10: number, vs: 
 }
 
 function decodeFloats(b: Uint8Array, pos: number, n: number, vbits: Uint32Array, off: number): number {
-  let hi = window32(b, pos);
-  let lo = window32(b, pos + 32);
-  pos += 64;
-  vbits[2 * off] = lo;
-  vbits[2 * off + 1] = hi;
-  let leading = 0;
-  let trailing = 0;
-  const end = b.length * 8;
+  const values = new XorValueReader();
+  pos = values.first(b, pos);
+  vbits[2 * off] = values.lo;
+  vbits[2 * off + 1] = values.hi;
   for (let i = 1; i < n; i++) {
-    const x = window32(b, pos);
-    if (x >>> 31 !== 0) {
-      if ((x & 0x40000000) === 0) pos += 2;
-      else {
-        leading = (x >>> 25) & 31;
-        let sig = (x >>> 19) & 63;
-        if (sig === 0) sig = 64;
-        trailing = 64 - leading - sig;
-        if (trailing < 0) throw new RangeError('bad xor header');
-        pos += 13;
-      }
-      const sig = 64 - leading - trailing;
-      let h: number;
-      let l: number;
-      if (sig > 32) {
-        h = window32(b, pos) >>> (64 - sig);
-        l = window32(b, pos + sig - 32);
-      } else {
-        h = 0;
-        l = sig === 32 ? window32(b, pos) : window32(b, pos) >>> (32 - sig);
-      }
-      pos += sig;
-      if (trailing >= 32) hi = (hi ^ (l << (trailing - 32))) >>> 0;
-      else if (trailing > 0) {
-        hi = (hi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
-        lo = (lo ^ (l << trailing)) >>> 0;
-      } else {
-        hi = (hi ^ h) >>> 0;
-        lo = (lo ^ l) >>> 0;
-      }
-      if (pos > end) throw new RangeError('block chunk truncated');
-    } else pos += 1;
+    pos = values.next(b, pos);
     const j = off + i;
-    vbits[2 * j] = lo;
-    vbits[2 * j + 1] = hi;
+    vbits[2 * j] = values.lo;
+    vbits[2 * j + 1] = values.hi;
   }
   return pos;
 }
@@ -457,4 +288,27 @@ export function decodeAnyChunk(b: Uint8Array, enc: number | undefined, minT: num
   if (enc === ENC_BLOCK) return decodeBlockChunk(b, minT, ts, vs, off);
   if (enc !== undefined && enc !== ENC_XOR) throw new RangeError(`unknown chunk encoding ${enc}`);
   return decodeChunk(b, ts, new Uint32Array(vs.buffer, vs.byteOffset, 2 * vs.length), off);
+}
+
+/**
+ * The samples at `order` (indices into ts/bits, sorted by timestamp with the preferred sample first among
+ * equal timestamps), keeping the first of each timestamp, as fresh arrays with the exact value bits.
+ */
+export function firstPerTimestamp(
+  order: readonly number[],
+  ts: Float64Array,
+  bits: Uint32Array,
+): { ts: Float64Array; vs: Float64Array; n: number } {
+  const ots = new Float64Array(order.length);
+  const ovs = new Float64Array(order.length);
+  const obits = new Uint32Array(ovs.buffer);
+  let m = 0;
+  for (const i of order) {
+    if (m > 0 && ots[m - 1] === ts[i]) continue;
+    ots[m] = ts[i];
+    obits[2 * m] = bits[2 * i];
+    obits[2 * m + 1] = bits[2 * i + 1];
+    m++;
+  }
+  return { ts: ots, vs: ovs, n: m };
 }

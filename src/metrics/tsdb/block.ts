@@ -27,7 +27,15 @@ import type { Matcher } from '../../model/matcher.js';
 import { ByteReader, ByteWriter, decodeUtf8 } from '../../lib/encoding/bytes.js';
 import { crc32 } from '../../lib/encoding/crc32.js';
 import { syncDir } from '../../lib/wal/segment-log.js';
-import { ENC_BLOCK, ENC_XOR, blockChunkCount, countSamples, decodeAnyChunk, encodeBlockChunks } from './block-chunk.js';
+import {
+  ENC_BLOCK,
+  ENC_XOR,
+  blockChunkCount,
+  countSamples,
+  decodeAnyChunk,
+  encodeBlockChunks,
+  firstPerTimestamp,
+} from './block-chunk.js';
 import { EMPTY, type PostingsArray } from './postings.js';
 import { postingsForMatchers, type PostingsIndex } from './index-match.js';
 import type { SeriesSamples } from './head.js';
@@ -174,20 +182,10 @@ function toBlockChunks(chunks: readonly ChunkData[]): ChunkData[] {
 function sortSamples(ts: Float64Array, vs: Float64Array, n: number): number {
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => ts[a] - ts[b] || a - b);
-  const ots = new Float64Array(n);
-  const obits = new Uint32Array(2 * n);
-  const bits = new Uint32Array(vs.buffer, vs.byteOffset, 2 * vs.length);
-  let m = 0;
-  for (const i of order) {
-    if (m > 0 && ots[m - 1] === ts[i]) continue;
-    ots[m] = ts[i];
-    obits[2 * m] = bits[2 * i];
-    obits[2 * m + 1] = bits[2 * i + 1];
-    m++;
-  }
-  ts.set(ots.subarray(0, m));
-  bits.set(obits.subarray(0, 2 * m));
-  return m;
+  const kept = firstPerTimestamp(order, ts, new Uint32Array(vs.buffer, vs.byteOffset, 2 * vs.length));
+  ts.set(kept.ts.subarray(0, kept.n));
+  vs.set(kept.vs.subarray(0, kept.n));
+  return kept.n;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { compareLabels } from '../../model/labels.js';
 import { MAX_SAMPLES_PER_CHUNK, XorChunkBuilder, encodeChunks } from './chunk.js';
-import { countSamples, decodeAnyChunk } from './block-chunk.js';
+import { countSamples, decodeAnyChunk, firstPerTimestamp } from './block-chunk.js';
 import type { BlockMeta, BlockSeriesInput, ChunkData } from './block.js';
 import type { Head, MemSeries } from './head.js';
 
@@ -41,17 +41,8 @@ export function mergeChunkLists(lists: ChunkData[][]): ChunkData[] {
   }
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => ts[a] - ts[b] || src[a] - src[b] || a - b);
-  const ots = new Float64Array(n);
-  const obits = new Uint32Array(2 * n);
-  let m = 0;
-  for (const i of order) {
-    if (m > 0 && ots[m - 1] === ts[i]) continue;
-    ots[m] = ts[i];
-    obits[2 * m] = bits[2 * i];
-    obits[2 * m + 1] = bits[2 * i + 1];
-    m++;
-  }
-  return encodeChunks(ots, obits, 0, m);
+  const kept = firstPerTimestamp(order, ts, bits);
+  return encodeChunks(kept.ts, new Uint32Array(kept.vs.buffer), 0, kept.n);
 }
 
 /** Splits a sorted sample run into chunks that never cross a multiple of `range`. */
