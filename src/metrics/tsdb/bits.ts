@@ -11,6 +11,13 @@
 export const TWO32 = 4294967296;
 
 /**
+ * Scratch view for splitting a double into its halves: setFloat64(0, v), then getUint32(0) is hi and
+ * getUint32(4) is lo. Synchronous use only. (Callers alias it in a local: imported bindings cost a few loads
+ * at every use in a hot loop.)
+ */
+export const float64Halves = new DataView(new ArrayBuffer(8));
+
+/**
  * The 32 bits starting at bit `pos`. Reads past the end yield zero bits (typed-array reads out of range are
  * undefined, which bitwise operators treat as 0); decoders check their final position instead.
  */
@@ -226,10 +233,10 @@ export class XorValueReader {
   /**
    * Reads the next value at pos. Returns the position after it; reads past the end yield zero bits, so callers
    * check the final position against the input's length. Throws RangeError on an impossible window.
+   * `w` may pass bits the caller has already read at pos: only its top 13 bits are used.
    */
-  next(b: Uint8Array, pos: number): number {
+  next(b: Uint8Array, pos: number, w = window32(b, pos)): number {
     // Kept small enough for TurboFan to inline into the decoders' loops (the bytecode budget is per caller).
-    const w = window32(b, pos);
     if (w >>> 31 === 0) return pos + 1;
     if ((w & 0x40000000) === 0) pos += 2;
     else {

@@ -16,7 +16,7 @@
  *     double the encoder checked; anything else (NaN, stale markers, −0, arbitrary floats) uses mode 0.
  */
 import { chunkCount, decodeChunk } from './chunk.js';
-import { TWO32, XorValueReader, XorValueWriter, readWide, unzigzag, uvarintAt, uvarintEnd, window32, zigzag } from './bits.js';
+import { TWO32, XorValueReader, float64Halves, XorValueWriter, readWide, unzigzag, uvarintAt, uvarintEnd, window32, zigzag } from './bits.js';
 
 /** Chunk encodings as stored in chunk files: the head's Gorilla XOR (chunk.ts), and this one. */
 export const ENC_XOR = 1;
@@ -121,12 +121,15 @@ function writeDecimals(vs: Float64Array, from: number, to: number, p: number): v
 }
 
 function writeFloats(vs: Float64Array, from: number, to: number): void {
-  // The exact bits through a view: a signalling NaN's payload never passes through a JS number.
-  const bits = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
+  const f = float64Halves;
   // Room for all values at once keeps the loop to one call, which TurboFan then inlines.
   w.ensure(64 + 77 * (to - from));
-  w.firstValue(bits[2 * from + 1], bits[2 * from]);
-  for (let i = from + 1; i < to; i++) w.xorValue(bits[2 * i + 1], bits[2 * i]);
+  f.setFloat64(0, vs[from]);
+  w.firstValue(f.getUint32(0), f.getUint32(4));
+  for (let i = from + 1; i < to; i++) {
+    f.setFloat64(0, vs[i]);
+    w.xorValue(f.getUint32(0), f.getUint32(4));
+  }
 }
 
 /**

@@ -4,17 +4,15 @@
  * delta, then delta-of-delta timestamps in 1/16/20/24/68-bit buckets and XOR-compressed values.
  *
  * The bit-level writing and reading, and the XOR value codec, are shared with the block chunks (bits.ts).
- * Floats are handled as two uint32 halves (taken with DataView in append()), so every bit — including the
+ * Floats are handled as two uint32 halves (taken with a DataView in append()), so every bit — including the
  * payload of the signalling stale-NaN marker — survives the round trip (JS number copies might quiet it).
  */
-import { TWO32, XorValueReader, XorValueWriter, unzigzag, uvarintAt, uvarintEnd, window32, zigzag } from './bits.js';
+import { TWO32, XorValueReader, float64Halves, XorValueWriter, unzigzag, uvarintAt, uvarintEnd, window32, zigzag } from './bits.js';
 
 export const MAX_SAMPLES_PER_CHUNK = 120;
 
 /** Longest varint accepted: 10 bytes hold any 64-bit value. */
 const MAX_VARINT_BYTES = 10;
-
-const scratch = new DataView(new ArrayBuffer(8));
 
 /**
  * Small byte arrays are carved out of shared 16 KiB slabs: a separate ArrayBuffer per chunk would cost more
@@ -85,8 +83,9 @@ export class XorChunkBuilder extends XorValueWriter {
   }
 
   append(t: number, v: number): void {
-    scratch.setFloat64(0, v);
-    this.appendBits(t, scratch.getUint32(0), scratch.getUint32(4));
+    const f = float64Halves;
+    f.setFloat64(0, v);
+    this.appendBits(t, f.getUint32(0), f.getUint32(4));
   }
 
   /** Appends a sample whose value is given as raw bits (hi, lo). */
@@ -168,8 +167,12 @@ export function decodeChunk(b: Uint8Array, ts: Float64Array, vbits: Uint32Array,
   }
   for (let i = 2; i < n; i++) {
     const w = window32(b, pos);
-    if (w >>> 31 === 0) pos += 1;
-    else if ((w & 0x40000000) === 0) {
+    // After the common '0' (same delta), w already holds the value's header bits.
+    let vw = -1;
+    if (w >>> 31 === 0) {
+      pos += 1;
+      vw = (w << 1) >>> 0;
+    } else if ((w & 0x40000000) === 0) {
       delta += (w << 2) >> 18;
       pos += 16;
     } else if ((w & 0x20000000) === 0) {
@@ -184,7 +187,7 @@ export function decodeChunk(b: Uint8Array, ts: Float64Array, vbits: Uint32Array,
       pos += 64;
     }
     t += delta;
-    pos = values.next(b, pos);
+    pos = values.next(b, pos, vw < 0 ? window32(b, pos) : vw);
     const j = off + i;
     ts[j] = t;
     vbits[2 * j] = values.lo;
