@@ -12,8 +12,7 @@ export const TWO32 = 4294967296;
 
 /**
  * Scratch view for splitting a double into its halves: setFloat64(0, v), then getUint32(0) is hi and
- * getUint32(4) is lo. Synchronous use only. (Callers alias it in a local: imported bindings cost a few loads
- * at every use in a hot loop.)
+ * getUint32(4) is lo. Synchronous use only.
  */
 export const float64Halves = new DataView(new ArrayBuffer(8));
 
