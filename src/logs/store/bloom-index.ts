@@ -5,7 +5,7 @@
  * engine and `|=` in LogQL. A Bloom filter has false positives (a row group is read and yields nothing), never
  * false negatives.
  */
-import { forEachGram, type SkipIndex } from './skip-index.js';
+import { forEachGram, rowGroupContaining, type SkipIndex } from './skip-index.js';
 
 /** Bits per distinct 3-gram and probes: about 0.8 % false positives for one 3-gram, far less for longer needles. */
 const BITS_PER_KEY = 10;
@@ -36,27 +36,21 @@ function mix2(x: number): number {
   return ((x ^ (x >>> 15)) | 1) >>> 0;
 }
 
-function bloomHas(bits: Uint8Array, gram: number): boolean {
+/** The filter's bit positions for a 3-gram (double hashing); `visit` returns false to stop early. */
+function everyProbe(bits: Uint8Array, gram: number, visit: (bit: number) => boolean): boolean {
   const m = bits.length * 8;
   const h1 = mix1(gram);
   const h2 = mix2(gram);
-  for (let i = 0; i < PROBES; i++) {
-    const p = (h1 + Math.imul(i, h2)) >>> 0;
-    const b = p % m;
-    if ((bits[b >>> 3] & (1 << (b & 7))) === 0) return false;
-  }
+  for (let i = 0; i < PROBES; i++) if (!visit(((h1 + Math.imul(i, h2)) >>> 0) % m)) return false;
   return true;
 }
 
+function bloomHas(bits: Uint8Array, gram: number): boolean {
+  return everyProbe(bits, gram, (b) => (bits[b >>> 3] & (1 << (b & 7))) !== 0);
+}
+
 function bloomAdd(bits: Uint8Array, gram: number): void {
-  const m = bits.length * 8;
-  const h1 = mix1(gram);
-  const h2 = mix2(gram);
-  for (let i = 0; i < PROBES; i++) {
-    const p = (h1 + Math.imul(i, h2)) >>> 0;
-    const b = p % m;
-    bits[b >>> 3] |= 1 << (b & 7);
-  }
+  everyProbe(bits, gram, (b) => ((bits[b >>> 3] |= 1 << (b & 7)), true));
 }
 
 /**
@@ -80,7 +74,7 @@ export class BloomIndexBuilder {
   }
 
   add(row: number, line: string): void {
-    const rg = this.rowGroupOf(row);
+    const rg = rowGroupContaining(this.starts, row);
     let g = this.open.get(rg);
     if (!g) this.open.set(rg, (g = { seen: new Uint8Array(GRAMS / 8), rows: 0 }));
     const seen = g.seen;
@@ -88,17 +82,6 @@ export class BloomIndexBuilder {
       seen[x >>> 3] |= 1 << (x & 7);
     });
     if (++g.rows === this.rowGroupRows[rg]) this.finish(rg);
-  }
-
-  private rowGroupOf(row: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.starts[mid] <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   private finish(rg: number): void {

@@ -182,7 +182,7 @@ export class SkipIndexBuilder {
   }
 
   add(row: number, line: string): void {
-    const rg = this.rowGroupOf(row);
+    const rg = rowGroupContaining(this.starts, row);
     let g = this.open.get(rg);
     if (!g) this.open.set(rg, (g = { seen: this.pool.pop() ?? new Uint8Array((1 << 24) / 8), grams: [], rows: 0 }));
     const { seen, grams } = g;
@@ -194,17 +194,6 @@ export class SkipIndexBuilder {
       }
     });
     if (++g.rows === this.rowGroupRows[rg]) this.finish(rg);
-  }
-
-  private rowGroupOf(row: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.starts[mid] <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   private finish(rg: number): void {
@@ -332,4 +321,16 @@ class VarintReader {
   done(): boolean {
     return this.pos === this.buf.length;
   }
+}
+
+/** Index of the row group whose first row is the last one at or before `row` (`starts` ascending). */
+export function rowGroupContaining(starts: readonly number[], row: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid] <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
