@@ -98,7 +98,11 @@ async function startProxy() {
     });
     req.pipe(up);
   });
+  // Tunnelled sockets leave the server's HTTP bookkeeping, so closeAllConnections() does not reach them.
+  const tunnels = new Set<net.Socket>();
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    tunnels.add(socket);
+    socket.once('close', () => tunnels.delete(socket));
     if (req.headers['proxy-authorization'] !== expected) return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
     seen.push(`CONNECT ${req.url}`);
     const [host, port] = (req.url ?? '').split(':');
@@ -115,7 +119,12 @@ async function startProxy() {
   return {
     seen,
     url: `http://pu:p%40ss@127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const t of tunnels) t.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -120,11 +120,16 @@ export class RemoteHttpClient {
       );
     }
     const socket = await this.tunnel(target, proxyAuth, init.signal);
-    return this.exchange(
-      // No agent: with createConnection the request runs on the tunnelled socket (agent: false would dial anew).
-      https.request(target, { method: init.method, headers, createConnection: () => socket, signal: init.signal }),
-      init.body,
-    );
+    try {
+      return await this.exchange(
+        // No agent: with createConnection the request runs on the tunnelled socket (agent: false would dial anew).
+        https.request(target, { method: init.method, headers, createConnection: () => socket, signal: init.signal }),
+        init.body,
+      );
+    } finally {
+      // One tunnel per request: close it rather than leave it to the proxy's and the receiver's idle timeouts.
+      socket.destroy();
+    }
   };
 
   /** Opens a CONNECT tunnel through the proxy and starts TLS with the destination inside it. */
