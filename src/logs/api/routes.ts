@@ -69,6 +69,8 @@ function sendError(reply: FastifyReply, status: number, message: string): Fastif
   return reply.code(status).type('text/plain; charset=utf-8').send(message);
 }
 
+type LokiHandler = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
 function handleError(reply: FastifyReply, e: unknown, logger: Logger): FastifyReply {
   if (e instanceof LogQLParseError || e instanceof BadRequest || e instanceof LogQLExecError) return sendError(reply, 400, e.message);
   if ((e as Error)?.name === 'AbortError') return sendError(reply, 499, 'context canceled');
@@ -178,6 +180,21 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
   const now = deps.now ?? Date.now;
   const engine = new LogQLEngine({ store });
 
+  /** A Loki read endpoint: GET or form POST, its parameters parsed, any error answered in Loki's format. */
+  const route = (url: string, answer: LokiHandler): void => {
+    app.route({
+      method: ['GET', 'POST'],
+      url,
+      handler: async (req, reply) => {
+        try {
+          return await answer(paramsOf(req), req, reply);
+        } catch (e) {
+          return handleError(reply, e, logger);
+        }
+      },
+    });
+  };
+
   const range = (p: Params, defaultSinceNs = HOUR_NS): { start: bigint; end: bigint } => {
     const end = parseLokiTime(one(p, 'end'), nowNs(now));
     const since = one(p, 'since');
@@ -187,125 +204,83 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
     return { start, end };
   };
 
-  const queryRange = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    try {
-      const p = paramsOf(req);
-      const query = one(p, 'query') ?? '';
-      if (query === '') throw new BadRequest('query must not be empty');
-      const { start, end } = range(p);
-      const direction = parseDirection(one(p, 'direction'));
-      const limit = parseLimit(one(p, 'limit'));
-      const stepText = one(p, 'step');
-      const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
-      if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
-      if (Number(end - start) / 1e6 / stepMs > 11000) {
-        throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-      }
-      const expr = parseLogQL(query);
-      const ac = abortOnClose(reply);
-      // Log queries read [start, end]: Loki's end is inclusive for them.
-      const { result, stats } = await engine.queryRange({ query: expr, start, end: expr.kind === 'log' ? end + 1n : end, stepMs, direction, limit, signal: ac.signal });
-      const categorize = wantsCategorized(req) && result.type === 'streams';
-      return reply.send({
-        status: 'success',
-        data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
-      });
-    } catch (e) {
-      return handleError(reply, e, logger);
+  const queryRange: LokiHandler = async (p, req, reply) => {
+    const query = one(p, 'query') ?? '';
+    if (query === '') throw new BadRequest('query must not be empty');
+    const { start, end } = range(p);
+    const direction = parseDirection(one(p, 'direction'));
+    const limit = parseLimit(one(p, 'limit'));
+    const stepText = one(p, 'step');
+    const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
+    if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (Number(end - start) / 1e6 / stepMs > 11000) {
+      throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
+    const expr = parseLogQL(query);
+    const ac = abortOnClose(reply);
+    // Log queries read [start, end]: Loki's end is inclusive for them.
+    const { result, stats } = await engine.queryRange({ query: expr, start, end: expr.kind === 'log' ? end + 1n : end, stepMs, direction, limit, signal: ac.signal });
+    const categorize = wantsCategorized(req) && result.type === 'streams';
+    return reply.send({
+      status: 'success',
+      data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
+    });
   };
 
-  const queryInstant = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    try {
-      const p = paramsOf(req);
-      const query = one(p, 'query') ?? '';
-      if (query === '') throw new BadRequest('query must not be empty');
-      const time = parseLokiTime(one(p, 'time'), nowNs(now));
-      const direction = parseDirection(one(p, 'direction'));
-      const limit = parseLimit(one(p, 'limit'));
-      const ac = abortOnClose(reply);
-      const { result, stats } = await engine.queryInstant({ query, time, direction, limit, signal: ac.signal });
-      const categorize = wantsCategorized(req) && result.type === 'streams';
-      return reply.send({
-        status: 'success',
-        data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
-      });
-    } catch (e) {
-      return handleError(reply, e, logger);
-    }
+  const queryInstant: LokiHandler = async (p, req, reply) => {
+    const query = one(p, 'query') ?? '';
+    if (query === '') throw new BadRequest('query must not be empty');
+    const time = parseLokiTime(one(p, 'time'), nowNs(now));
+    const direction = parseDirection(one(p, 'direction'));
+    const limit = parseLimit(one(p, 'limit'));
+    const ac = abortOnClose(reply);
+    const { result, stats } = await engine.queryInstant({ query, time, direction, limit, signal: ac.signal });
+    const categorize = wantsCategorized(req) && result.type === 'streams';
+    return reply.send({
+      status: 'success',
+      data: { ...resultJson(result, direction, categorize), stats: statsJson(stats), ...(categorize ? { encodingFlags: ['categorize-labels'] } : {}) },
+    });
   };
 
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/query_range', handler: queryRange });
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/query', handler: queryInstant });
+  route('/loki/api/v1/query_range', queryRange);
+  route('/loki/api/v1/query', queryInstant);
 
-  const labels = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    try {
-      const p = paramsOf(req);
-      const { start, end } = range(p, 6n * HOUR_NS);
-      const q = one(p, 'query');
-      let names: string[];
-      if (q) {
-        const series = await store.series(selectorMatchers(q), start, end);
-        names = [...new Set(series.flatMap((s) => s.map((l) => l.name)))].sort();
-      } else names = await store.labelNames(start, end);
-      return reply.send({ status: 'success', data: names });
-    } catch (e) {
-      return handleError(reply, e, logger);
-    }
+  const labels: LokiHandler = async (p, _req, reply) => {
+    const { start, end } = range(p, 6n * HOUR_NS);
+    const q = one(p, 'query');
+    let names: string[];
+    if (q) {
+      const series = await store.series(selectorMatchers(q), start, end);
+      names = [...new Set(series.flatMap((s) => s.map((l) => l.name)))].sort();
+    } else names = await store.labelNames(start, end);
+    return reply.send({ status: 'success', data: names });
   };
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/labels', handler: labels });
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/label', handler: labels });
+  route('/loki/api/v1/labels', labels);
+  route('/loki/api/v1/label', labels);
 
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/label/:name/values',
-    handler: async (req, reply) => {
-      try {
-        const p = paramsOf(req);
-        const { start, end } = range(p, 6n * HOUR_NS);
-        const q = one(p, 'query');
-        const name = (req.params as { name: string }).name;
-        const values = await store.labelValues(name, q ? selectorMatchers(q) : [], start, end);
-        return reply.send({ status: 'success', data: values });
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/label/:name/values', async (p, req, reply) => {
+    const { start, end } = range(p, 6n * HOUR_NS);
+    const q = one(p, 'query');
+    const name = (req.params as { name: string }).name;
+    const values = await store.labelValues(name, q ? selectorMatchers(q) : [], start, end);
+    return reply.send({ status: 'success', data: values });
   });
 
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/series',
-    handler: async (req, reply) => {
-      try {
-        const p = paramsOf(req);
-        const { start, end } = range(p, 6n * HOUR_NS);
-        const matches = [...many(p, 'match[]'), ...many(p, 'match')];
-        if (matches.length === 0) throw new BadRequest('0 matcher groups supplied');
-        const seen = new Map<string, Labels>();
-        for (const m of matches) for (const s of await store.series(selectorMatchers(m), start, end)) seen.set(labelsKey(s), s);
-        return reply.send({ status: 'success', data: [...seen.values()].map(labelsToRecord) });
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/series', async (p, _req, reply) => {
+    const { start, end } = range(p, 6n * HOUR_NS);
+    const matches = [...many(p, 'match[]'), ...many(p, 'match')];
+    if (matches.length === 0) throw new BadRequest('0 matcher groups supplied');
+    const seen = new Map<string, Labels>();
+    for (const m of matches) for (const s of await store.series(selectorMatchers(m), start, end)) seen.set(labelsKey(s), s);
+    return reply.send({ status: 'success', data: [...seen.values()].map(labelsToRecord) });
   });
 
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/index/stats',
-    handler: async (req, reply) => {
-      try {
-        const p = paramsOf(req);
-        const { start, end } = range(p);
-        const q = one(p, 'query') ?? '';
-        if (q === '') throw new BadRequest('query must not be empty');
-        const s = await store.stats(selectorMatchers(q), start, end);
-        return reply.send({ streams: s.streams, chunks: s.chunks, bytes: s.bytes, entries: s.entries });
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/index/stats', async (p, _req, reply) => {
+    const { start, end } = range(p);
+    const q = one(p, 'query') ?? '';
+    if (q === '') throw new BadRequest('query must not be empty');
+    const s = await store.stats(selectorMatchers(q), start, end);
+    return reply.send({ streams: s.streams, chunks: s.chunks, bytes: s.bytes, entries: s.entries });
   });
 
   const positiveInt = (p: Params, name: string, def: number, alt?: string): number => {
@@ -317,61 +292,47 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
   };
 
   // Log volume by series or label (Grafana's logs volume, Logs Drilldown). `limit` 0 means the default, as Loki.
-  const volume = (ranged: boolean) => async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    try {
-      const p = paramsOf(req);
-      const query = one(p, 'query') ?? '';
-      if (query === '') throw new BadRequest('query must not be empty');
-      const { start, end } = range(p);
-      const limitText = one(p, 'limit');
-      const limit = limitText === undefined || limitText === '' || limitText === '0' ? 100 : positiveInt(p, 'limit', 100);
-      let stepMs = 0;
-      if (ranged) {
-        const stepText = one(p, 'step');
-        stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
-        if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
-        if (Number(end - start) / 1e6 / stepMs > 11000) {
-          throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-        }
+  const volume = (ranged: boolean): LokiHandler => async (p, _req, reply) => {
+    const query = one(p, 'query') ?? '';
+    if (query === '') throw new BadRequest('query must not be empty');
+    const { start, end } = range(p);
+    const limitText = one(p, 'limit');
+    const limit = limitText === undefined || limitText === '' || limitText === '0' ? 100 : positiveInt(p, 'limit', 100);
+    let stepMs = 0;
+    if (ranged) {
+      const stepText = one(p, 'step');
+      stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : defaultStepMs(start, end);
+      if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+      if (Number(end - start) / 1e6 / stepMs > 11000) {
+        throw new BadRequest('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
       }
-      const ac = abortOnClose(reply);
-      const vr = {
-        query,
-        start,
-        end,
-        stepMs,
-        limit,
-        targetLabels: parseTargetLabels(one(p, 'targetLabels')),
-        aggregateBy: parseAggregateBy(one(p, 'aggregateBy')),
-        signal: ac.signal,
-      };
-      const r = ranged ? await computeVolume(store, vr) : { resultType: 'vector' as const, series: await computeVolumeFromIndex(store, vr) };
-      const result =
-        r.resultType === 'vector'
-          ? r.series.map((s) => ({ metric: s.metric, value: s.values[0] }))
-          : r.series.map((s) => ({ metric: s.metric, values: s.values }));
-      return reply.send({ status: 'success', data: { resultType: r.resultType, result, stats: statsJson({ linesProcessed: 0, bytesProcessed: 0, entriesReturned: 0, execTimeSeconds: 0 }) } });
-    } catch (e) {
-      return handleError(reply, e, logger);
     }
+    const ac = abortOnClose(reply);
+    const vr = {
+      query,
+      start,
+      end,
+      stepMs,
+      limit,
+      targetLabels: parseTargetLabels(one(p, 'targetLabels')),
+      aggregateBy: parseAggregateBy(one(p, 'aggregateBy')),
+      signal: ac.signal,
+    };
+    const r = ranged ? await computeVolume(store, vr) : { resultType: 'vector' as const, series: await computeVolumeFromIndex(store, vr) };
+    const result =
+      r.resultType === 'vector'
+        ? r.series.map((s) => ({ metric: s.metric, value: s.values[0] }))
+        : r.series.map((s) => ({ metric: s.metric, values: s.values }));
+    return reply.send({ status: 'success', data: { resultType: r.resultType, result, stats: statsJson({ linesProcessed: 0, bytesProcessed: 0, entriesReturned: 0, execTimeSeconds: 0 }) } });
   };
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/index/volume', handler: volume(false) });
-  app.route({ method: ['GET', 'POST'], url: '/loki/api/v1/index/volume_range', handler: volume(true) });
+  route('/loki/api/v1/index/volume', volume(false));
+  route('/loki/api/v1/index/volume_range', volume(true));
 
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/detected_labels',
-    handler: async (req, reply) => {
-      try {
-        const p = paramsOf(req);
-        const { start, end } = range(p);
-        const q = (one(p, 'query') ?? '').trim();
-        const matchers = q === '' || /^\{\s*\}$/.test(q) ? [] : selectorMatchers(q);
-        return reply.send({ detectedLabels: await detectedLabels(store, matchers, start, end) });
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/detected_labels', async (p, _req, reply) => {
+    const { start, end } = range(p);
+    const q = (one(p, 'query') ?? '').trim();
+    const matchers = q === '' || /^\{\s*\}$/.test(q) ? [] : selectorMatchers(q);
+    return reply.send({ detectedLabels: await detectedLabels(store, matchers, start, end) });
   });
 
   const fieldsRequest = (p: Params): { expr: LogSelectorExpr; start: bigint; end: bigint; lineLimit: number; limit: number } => {
@@ -382,58 +343,33 @@ export function registerLokiQueryRoutes(app: FastifyInstance, deps: LokiQueryRou
     const { start, end } = range(p);
     return { expr, start, end: end + 1n, lineLimit: positiveInt(p, 'line_limit', 100), limit: positiveInt(p, 'limit', 1000, 'field_limit') };
   };
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/detected_fields',
-    handler: async (req, reply) => {
-      try {
-        const r = fieldsRequest(paramsOf(req));
-        const ac = abortOnClose(reply);
-        const fields = await detectedFields(engine, r.expr, r.start, r.end, r.lineLimit, r.limit, ac.signal);
-        // As Loki's proto JSON: fields and limit are omitted when there are no fields.
-        return reply.send(fields.length > 0 ? { fields, limit: r.limit } : {});
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/detected_fields', async (p, _req, reply) => {
+    const r = fieldsRequest(p);
+    const ac = abortOnClose(reply);
+    const fields = await detectedFields(engine, r.expr, r.start, r.end, r.lineLimit, r.limit, ac.signal);
+    // As Loki's proto JSON: fields and limit are omitted when there are no fields.
+    return reply.send(fields.length > 0 ? { fields, limit: r.limit } : {});
   });
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/detected_field/:name/values',
-    handler: async (req, reply) => {
-      try {
-        const r = fieldsRequest(paramsOf(req));
-        const ac = abortOnClose(reply);
-        const values = await detectedFieldValues(engine, r.expr, (req.params as { name: string }).name, r.start, r.end, r.lineLimit, r.limit, ac.signal);
-        return reply.send(values.length > 0 ? { values, limit: r.limit } : {});
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/detected_field/:name/values', async (p, req, reply) => {
+    const r = fieldsRequest(p);
+    const ac = abortOnClose(reply);
+    const values = await detectedFieldValues(engine, r.expr, (req.params as { name: string }).name, r.start, r.end, r.lineLimit, r.limit, ac.signal);
+    return reply.send(values.length > 0 ? { values, limit: r.limit } : {});
   });
 
   // Log patterns (Logs Drilldown): mined from the range's lines at query time; see patterns.ts.
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/loki/api/v1/patterns',
-    handler: async (req, reply) => {
-      try {
-        const p = paramsOf(req);
-        const q = one(p, 'query') ?? '';
-        if (q === '') throw new BadRequest('query must not be empty');
-        const expr = parseLogQL(q);
-        if (expr.kind !== 'log') throw new BadRequest('only log queries are accepted here');
-        const { start, end } = range(p);
-        const stepText = one(p, 'step');
-        // Loki's pattern samples have a 10 s resolution.
-        const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : Math.max(10_000, defaultStepMs(start, end));
-        if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
-        const ac = abortOnClose(reply);
-        return reply.send({ status: 'success', data: await minePatterns(engine, expr, start, end + 1n, stepMs, ac.signal) });
-      } catch (e) {
-        return handleError(reply, e, logger);
-      }
-    },
+  route('/loki/api/v1/patterns', async (p, _req, reply) => {
+    const q = one(p, 'query') ?? '';
+    if (q === '') throw new BadRequest('query must not be empty');
+    const expr = parseLogQL(q);
+    if (expr.kind !== 'log') throw new BadRequest('only log queries are accepted here');
+    const { start, end } = range(p);
+    const stepText = one(p, 'step');
+    // Loki's pattern samples have a 10 s resolution.
+    const stepMs = stepText ? parseLokiDurationMs(stepText, 'step') : Math.max(10_000, defaultStepMs(start, end));
+    if (stepMs <= 0) throw new BadRequest('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    const ac = abortOnClose(reply);
+    return reply.send({ status: 'success', data: await minePatterns(engine, expr, start, end + 1n, stepMs, ac.signal) });
   });
 
   app.get('/loki/api/v1/status/buildinfo', async () => ({
